@@ -1,0 +1,34 @@
+"""Pure grading: ``grade(question, response) -> Grade``.
+
+Deterministic, no I/O. Grader workers on the cluster and the Lambda overflow function both
+call this, so a spilled submission gets the identical score. Each question type has its
+own module; this package routes by ``question.type``.
+
+Public contract::
+
+    from assessment_engine.grading import grade, GRADER_VERSION
+    from assessment_engine.grading.models import Question, Grade
+    from assessment_engine.grading.errors import InvalidResponseError
+"""
+
+from __future__ import annotations
+
+from assessment_engine.grading.engine import GRADER_VERSION, grade
+from assessment_engine.grading.errors import (
+    GradingError,
+    GradingTimeoutError,
+    InvalidResponseError,
+    UnsupportedQuestionError,
+)
+from assessment_engine.grading.models import Grade, Question
+
+__all__ = [
+    "GRADER_VERSION",
+    "Grade",
+    "GradingError",
+    "GradingTimeoutError",
+    "InvalidResponseError",
+    "Question",
+    "UnsupportedQuestionError",
+    "grade",
+]

@@ -1,0 +1,1 @@
+"""Platform services that run as ordinary pods: identity, notifications, analytics."""

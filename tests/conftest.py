@@ -1,0 +1,74 @@
+"""Shared fixtures: real redis-server and prometheus processes on free ports in temp dirs.
+
+Component-specific fixtures live in conftest.py files of the test folders that need them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+import redis.asyncio as aioredis
+
+from assessment_engine.localstack.processes import (
+    PrometheusServer,
+    RedisServer,
+    start_prometheus,
+    start_redis,
+)
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests never see the developer's AWS credentials or settings from the shell."""
+    for name in list(os.environ):
+        if name.startswith(("AWS_", "ASSESSMENT_", "OVERFLOW_", "OPERATOR_", "PLATFORM_")):
+            monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+
+@pytest.fixture(scope="session")
+def redis_server_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    """One redis-server (AOF, appendfsync always) shared by a test session."""
+    server = start_redis(tmp_path_factory.mktemp("redis-session"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
+    """A fresh redis-server per test, for tests that kill or restart it."""
+    server = start_redis(tmp_path / "redis")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+async def redis_client(redis_server_session: RedisServer) -> AsyncIterator[aioredis.Redis]:
+    """An asyncio client on the shared server, flushed before each test."""
+    client = aioredis.Redis.from_url(redis_server_session.url, decode_responses=False)
+    await client.flushall()
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture
+def prometheus_factory(tmp_path: Path) -> Iterator[object]:
+    """Start a real prometheus: ``prometheus_factory({"job": ["127.0.0.1:PORT"]})``."""
+    started: list[PrometheusServer] = []
+
+    def factory(jobs: dict[str, list[str]], scrape_interval: str = "1s") -> PrometheusServer:
+        server = start_prometheus(
+            tmp_path / f"prometheus-{len(started)}", jobs, scrape_interval=scrape_interval
+        )
+        started.append(server)
+        return server
+
+    yield factory
+    for server in started:
+        server.stop()
