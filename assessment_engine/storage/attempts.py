@@ -1,0 +1,271 @@
+"""Attempts, autosaved answers, the submit claim, the auto-submit index and admission tokens.
+
+Called by the API's services and its auto-submit sweeper. Per-exam keys use the storage
+package's hash-tagged prefix ``exam:{<exam_id>}``; the cross-exam sorted set
+``attempts:running`` indexes running attempts by the instant their grace ends (the sweeper's
+work list; entries are re-scored when a deadline moves). Autosave and admission run as Lua
+scripts so each is one atomic step.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import redis.asyncio as aioredis
+from redis.exceptions import WatchError
+
+from assessment_engine.exams.admission import AdmissionDecision, BucketState
+from assessment_engine.exams.errors import (
+    AlreadySubmittedError,
+    AttemptNotActiveError,
+    ConflictError,
+    NotFoundError,
+    StaleSaveError,
+)
+from assessment_engine.exams.models import Attempt
+from assessment_engine.storage import keys
+from assessment_engine.storage._redis import LuaScript, text
+
+RUNNING = "attempts:running"
+_MAX_CAS_RETRIES = 50
+
+
+def attempt_key(exam_id: str, student_id: str) -> str:
+    """String (JSON ``Attempt``): one student's attempt."""
+    return f"{keys.exam_prefix(exam_id)}:attempt:{student_id}"
+
+
+def answers_key(exam_id: str, student_id: str) -> str:
+    """Hash: question id -> JSON ``{"seq", "answer", "saved_at"}`` (last accepted autosave)."""
+    return f"{keys.exam_prefix(exam_id)}:answers:{student_id}"
+
+
+def submit_claim_key(exam_id: str, student_id: str) -> str:
+    """String: the idempotency key of the submit that owns the attempt's one submission."""
+    return f"{keys.exam_prefix(exam_id)}:submitting:{student_id}"
+
+
+def attempts_index(exam_id: str) -> str:
+    """Set: student ids with an attempt at the exam."""
+    return f"{keys.exam_prefix(exam_id)}:attempts"
+
+
+def admission_key(exam_id: str) -> str:
+    """Hash ``tokens``, ``updated_at``: the exam's start-attempt token bucket (1-hour TTL)."""
+    return f"{keys.exam_prefix(exam_id)}:admission"
+
+
+def _running_member(exam_id: str, student_id: str) -> str:
+    return json.dumps([exam_id, student_id])
+
+
+async def create_attempt(redis: aioredis.Redis, attempt: Attempt, final_at: datetime) -> Attempt:
+    """Store a new attempt; if the student has one, return that (start is idempotent)."""
+    key = attempt_key(attempt.exam_id, attempt.student_id)
+    if not await redis.set(key, attempt.model_dump_json(), nx=True):
+        existing = await get_attempt(redis, attempt.exam_id, attempt.student_id)
+        if existing is None:  # deleted in between: an operator action, not a race we win
+            raise ConflictError("the attempt changed concurrently; retry")
+        return existing
+    async with redis.pipeline(transaction=False) as pipe:
+        pipe.sadd(attempts_index(attempt.exam_id), attempt.student_id)
+        pipe.zadd(
+            RUNNING, {_running_member(attempt.exam_id, attempt.student_id): final_at.timestamp()}
+        )
+        await pipe.execute()
+    return attempt
+
+
+async def get_attempt(redis: aioredis.Redis, exam_id: str, student_id: str) -> Attempt | None:
+    raw = await redis.get(attempt_key(exam_id, student_id))
+    return None if raw is None else Attempt.model_validate_json(raw)
+
+
+async def require_attempt(redis: aioredis.Redis, exam_id: str, student_id: str) -> Attempt:
+    attempt = await get_attempt(redis, exam_id, student_id)
+    if attempt is None:
+        raise NotFoundError(
+            "no attempt for this student", {"exam_id": exam_id, "student_id": student_id}
+        )
+    return attempt
+
+
+async def update_attempt(
+    redis: aioredis.Redis, exam_id: str, student_id: str, change: Callable[[Attempt], Attempt]
+) -> Attempt:
+    """Apply the pure ``change`` under WATCH (retried on a concurrent write); the new attempt."""
+    key = attempt_key(exam_id, student_id)
+    for _ in range(_MAX_CAS_RETRIES):
+        async with redis.pipeline(transaction=True) as pipe:
+            try:
+                await pipe.watch(key)
+                raw = await pipe.get(key)
+                if raw is None:
+                    raise NotFoundError("no attempt for this student", {"student_id": student_id})
+                after = change(Attempt.model_validate_json(raw))
+                pipe.multi()  # type: ignore[no-untyped-call]
+                pipe.set(key, after.model_dump_json())
+                if after.finished:
+                    pipe.zrem(RUNNING, _running_member(exam_id, student_id))
+                await pipe.execute()
+                return after
+            except WatchError:
+                continue
+    raise ConflictError("the attempt is being changed concurrently; retry")
+
+
+async def list_attempts(redis: aioredis.Redis, exam_id: str) -> list[Attempt]:
+    students = sorted(text(s) for s in await redis.smembers(attempts_index(exam_id)))
+    if not students:
+        return []
+    raws = await redis.mget([attempt_key(exam_id, s) for s in students])
+    return [Attempt.model_validate_json(raw) for raw in raws if raw is not None]
+
+
+async def reschedule(
+    redis: aioredis.Redis, exam_id: str, student_id: str, final_at: datetime
+) -> None:
+    """Move a running attempt's entry in the sweeper index to its current end of grace."""
+    await redis.zadd(RUNNING, {_running_member(exam_id, student_id): final_at.timestamp()}, xx=True)
+
+
+async def due_attempts(
+    redis: aioredis.Redis, now: datetime, limit: int = 500
+) -> list[tuple[str, str]]:
+    """Running attempts whose recorded end of grace is at or before ``now``."""
+    members = await redis.zrangebyscore(RUNNING, "-inf", now.timestamp(), start=0, num=limit)
+    pairs = [json.loads(text(m)) for m in members]
+    return [(str(exam_id), str(student_id)) for exam_id, student_id in pairs]
+
+
+# KEYS: attempt, answers, submit claim.  ARGV: question id, seq, payload JSON.
+_AUTOSAVE = LuaScript(
+    """
+local raw = redis.call('GET', KEYS[1])
+if not raw then return {'missing', ''} end
+if redis.call('EXISTS', KEYS[3]) == 1 then return {'submitting', ''} end
+local status = cjson.decode(raw)['status']
+if status ~= 'in_progress' then return {'inactive', status} end
+local current = redis.call('HGET', KEYS[2], ARGV[1])
+if current then
+  local seq = cjson.decode(current)['seq']
+  if tonumber(ARGV[2]) <= tonumber(seq) then return {'stale', tostring(seq)} end
+end
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
+return {'ok', ARGV[2]}
+"""
+)
+
+
+@dataclass(frozen=True)
+class SavedAnswer:
+    seq: int
+    answer: Any
+    saved_at: str
+
+
+async def save_answer(
+    redis: aioredis.Redis,
+    exam_id: str,
+    student_id: str,
+    question_id: str,
+    seq: int,
+    answer: Any,
+    saved_at: datetime,
+) -> SavedAnswer:
+    """Store an autosave if ``seq`` is above the stored one (one atomic step).
+
+    Idempotency key: (exam, student, question, seq): a repeat of an accepted save is stale and
+    changes nothing. Raises ``StaleSaveError`` (details: ``current_seq``), or
+    ``AttemptNotActiveError``/``AlreadySubmittedError`` when the attempt takes no answers.
+    """
+    saved = SavedAnswer(seq=seq, answer=answer, saved_at=saved_at.isoformat())
+    payload = json.dumps({"seq": seq, "answer": answer, "saved_at": saved.saved_at})
+    reply = await _AUTOSAVE(
+        redis,
+        [
+            attempt_key(exam_id, student_id),
+            answers_key(exam_id, student_id),
+            submit_claim_key(exam_id, student_id),
+        ],
+        [question_id, seq, payload],
+    )
+    outcome, value = text(reply[0]), text(reply[1])
+    if outcome == "ok":
+        return saved
+    if outcome == "stale":
+        raise StaleSaveError(
+            "a save with this or a later sequence number is stored",
+            {"question_id": question_id, "current_seq": int(float(value))},
+        )
+    if outcome == "missing":
+        raise NotFoundError("no attempt for this student", {"exam_id": exam_id})
+    if outcome == "submitting" or value in ("submitted", "terminated"):
+        raise AlreadySubmittedError("the attempt is submitted", {"status": value or "submitted"})
+    raise AttemptNotActiveError("the attempt takes no answers now", {"status": value})
+
+
+async def load_answers(
+    redis: aioredis.Redis, exam_id: str, student_id: str
+) -> dict[str, SavedAnswer]:
+    raw: Any = await redis.hgetall(answers_key(exam_id, student_id))
+    result = {}
+    for qid, value in dict(raw).items():
+        data = json.loads(value)
+        result[text(qid)] = SavedAnswer(
+            seq=int(data["seq"]), answer=data["answer"], saved_at=data["saved_at"]
+        )
+    return result
+
+
+async def claim_submit(
+    redis: aioredis.Redis, exam_id: str, student_id: str, idempotency_key: str
+) -> str:
+    """Make ``idempotency_key`` the owner of the attempt's one submission; returns the owner.
+
+    Idempotency key: the attempt. The first claimant wins; every later submit (a retry, the
+    sweeper) learns the owner's key and completes or reports that one submission.
+    """
+    key = submit_claim_key(exam_id, student_id)
+    await redis.set(key, idempotency_key, nx=True)
+    owner = await redis.get(key)
+    return idempotency_key if owner is None else text(owner)
+
+
+# KEYS: bucket.  ARGV: now (s), rate, burst.  Mirrors assessment_engine.exams.admission.take_token.
+_TAKE_TOKEN = LuaScript(
+    """
+local now, rate, burst = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local state = redis.call('HMGET', KEYS[1], 'tokens', 'updated_at')
+local tokens = burst
+if state[1] then
+  local elapsed = math.max(0, now - tonumber(state[2]))
+  tokens = math.min(burst, tonumber(state[1]) + elapsed * rate)
+end
+local allowed = 0
+local retry = 0
+if tokens >= 1 then
+  tokens = tokens - 1
+  allowed = 1
+else
+  retry = (1 - tokens) / rate
+end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'updated_at', tostring(now))
+redis.call('EXPIRE', KEYS[1], 3600)
+return {allowed, tostring(tokens), tostring(retry)}
+"""
+)
+
+
+async def take_admission_token(
+    redis: aioredis.Redis, exam_id: str, now: float, rate: float, burst: float
+) -> AdmissionDecision:
+    """One start-attempt token from the exam's bucket (``exams.admission`` semantics)."""
+    allowed, tokens, retry = await _TAKE_TOKEN(redis, [admission_key(exam_id)], [now, rate, burst])
+    return AdmissionDecision(
+        bool(int(allowed)), BucketState(float(text(tokens)), now), float(text(retry))
+    )

@@ -1,0 +1,156 @@
+"""Exam definitions in Redis: create, read, update (optimistic), list, schedule, audit log.
+
+Called by the API's services (``assessment_engine.api.services``). Per-exam keys share the
+storage package's hash-tagged prefix ``exam:{<exam_id>}`` (``keys.exam_prefix``); the only
+cross-exam keys are two indexes, ``exams:by_owner:<sub>`` (set) and ``exams:schedule`` (sorted
+set of exam ids by ``opens_at``). Layout and lifetimes: ``docs/api.md`` (storage section).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import redis.asyncio as aioredis
+from redis.exceptions import WatchError
+
+from assessment_engine.exams.errors import ConflictError, NotFoundError
+from assessment_engine.exams.models import Exam
+from assessment_engine.storage import keys
+from assessment_engine.storage._redis import text
+
+SCHEDULE = "exams:schedule"
+_MAX_CAS_RETRIES = 50
+
+
+def exam_key(exam_id: str) -> str:
+    """String (JSON ``Exam``): the exam definition; lives until deleted by an operator."""
+    return f"{keys.exam_prefix(exam_id)}:def"
+
+
+def owner_index(owner: str) -> str:
+    """Set: exam ids created by one proctor."""
+    return f"exams:by_owner:{owner}"
+
+
+def audit_key(exam_id: str) -> str:
+    """List (JSON entries, oldest first): proctor actions with reasons."""
+    return f"{keys.exam_prefix(exam_id)}:audit"
+
+
+def closed_marker(exam_id: str) -> str:
+    """String: set once when ``exam.closed`` was published."""
+    return f"{keys.exam_prefix(exam_id)}:closed"
+
+
+def regrade_key(exam_id: str, regrade_id: str) -> str:
+    """String (JSON): a proposed regrade (new bank + diff) waiting for apply; 1-day TTL."""
+    return f"{keys.exam_prefix(exam_id)}:regrade:{regrade_id}"
+
+
+async def create_exam(redis: aioredis.Redis, exam: Exam) -> None:
+    """Store a new exam; an existing id is a conflict (ids are server-made uuids)."""
+    created = await redis.set(exam_key(exam.exam_id), exam.model_dump_json(), nx=True)
+    if not created:
+        raise ConflictError("an exam with this id exists", {"exam_id": exam.exam_id})
+    async with redis.pipeline(transaction=False) as pipe:
+        pipe.sadd(owner_index(exam.owner), exam.exam_id)
+        pipe.zadd(SCHEDULE, {exam.exam_id: exam.timing.opens_at.timestamp()})
+        await pipe.execute()
+
+
+async def get_exam(redis: aioredis.Redis, exam_id: str) -> Exam:
+    raw = await redis.get(exam_key(exam_id))
+    if raw is None:
+        raise NotFoundError("no such exam", {"exam_id": exam_id})
+    return Exam.model_validate_json(raw)
+
+
+async def update_exam(
+    redis: aioredis.Redis, exam_id: str, change: Callable[[Exam], Exam]
+) -> tuple[Exam, Exam]:
+    """Apply the pure ``change`` under WATCH (retried on a concurrent write); (before, after)."""
+    key = exam_key(exam_id)
+    for _ in range(_MAX_CAS_RETRIES):
+        async with redis.pipeline(transaction=True) as pipe:
+            try:
+                await pipe.watch(key)
+                raw = await pipe.get(key)
+                if raw is None:
+                    raise NotFoundError("no such exam", {"exam_id": exam_id})
+                before = Exam.model_validate_json(raw)
+                after = change(before)
+                pipe.multi()  # type: ignore[no-untyped-call]
+                pipe.set(key, after.model_dump_json())
+                pipe.zadd(SCHEDULE, {exam_id: after.timing.opens_at.timestamp()})
+                await pipe.execute()
+                return before, after
+            except WatchError:
+                continue
+    raise ConflictError("the exam is being changed concurrently; retry", {"exam_id": exam_id})
+
+
+async def list_exams(redis: aioredis.Redis, owner: str | None) -> list[Exam]:
+    """Exams of one owner, or every scheduled exam when ``owner`` is None (admins)."""
+    if owner is None:
+        ids = [text(i) for i in await redis.zrange(SCHEDULE, 0, -1)]
+    else:
+        ids = sorted(text(i) for i in await redis.smembers(owner_index(owner)))
+    return await _load_many(redis, ids)
+
+
+async def upcoming_exams(redis: aioredis.Redis, now: datetime, within_seconds: float) -> list[Exam]:
+    """Exams whose ``opens_at`` lies in ``[now, now + within_seconds]``, soonest first."""
+    start = now.timestamp()
+    ids = [text(i) for i in await redis.zrangebyscore(SCHEDULE, start, start + within_seconds)]
+    return await _load_many(redis, ids)
+
+
+async def open_exam_ids(redis: aioredis.Redis, now: datetime, lookback_seconds: float) -> list[str]:
+    """Exams that opened in the last ``lookback_seconds`` (the sweeper's close check)."""
+    start = now.timestamp()
+    return [text(i) for i in await redis.zrangebyscore(SCHEDULE, start - lookback_seconds, start)]
+
+
+async def _load_many(redis: aioredis.Redis, ids: list[str]) -> list[Exam]:
+    if not ids:
+        return []
+    raws = await redis.mget([exam_key(i) for i in ids])
+    return [Exam.model_validate_json(raw) for raw in raws if raw is not None]
+
+
+async def append_audit(redis: aioredis.Redis, exam_id: str, entry: dict[str, Any]) -> None:
+    await redis.rpush(audit_key(exam_id), json.dumps(entry, sort_keys=True, default=str))
+
+
+async def list_audit(redis: aioredis.Redis, exam_id: str) -> list[dict[str, Any]]:
+    raws = await redis.lrange(audit_key(exam_id), 0, -1)
+    return [json.loads(raw) for raw in raws]
+
+
+async def mark_closed(redis: aioredis.Redis, exam_id: str) -> bool:
+    """True for the one caller that marks the exam closed (publishes ``exam.closed``)."""
+    return bool(await redis.set(closed_marker(exam_id), "1", nx=True))
+
+
+async def save_regrade(
+    redis: aioredis.Redis, exam_id: str, regrade_id: str, payload: dict[str, Any]
+) -> None:
+    await redis.set(regrade_key(exam_id, regrade_id), json.dumps(payload), ex=86_400)
+
+
+async def load_regrade(redis: aioredis.Redis, exam_id: str, regrade_id: str) -> dict[str, Any]:
+    raw = await redis.get(regrade_key(exam_id, regrade_id))
+    if raw is None:
+        raise NotFoundError(
+            "no such regrade (expired or never proposed)", {"regrade_id": regrade_id}
+        )
+    payload: dict[str, Any] = json.loads(raw)
+    return payload
+
+
+async def finish_regrade(redis: aioredis.Redis, exam_id: str, regrade_id: str) -> bool:
+    """True for the one caller that applies the regrade (the proposal is deleted)."""
+    return bool(await redis.delete(regrade_key(exam_id, regrade_id)))
