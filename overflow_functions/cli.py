@@ -1,9 +1,43 @@
-"""CLI commands of this component (filled in by the component's owner)."""
+"""CLI commands of the overflow functions: ``assessment-engine local-lambda``.
+
+Registered into the ``assessment-engine`` Typer app by ``assessment_engine/cli.py``; heavy
+imports (aiohttp, the service) happen inside the command body.
+"""
 
 from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+from typing import Annotated
 
 import typer
 
 
 def register(app: typer.Typer) -> None:
     """Add this component's commands to the ``assessment-engine`` app."""
+
+    @app.command("local-lambda")
+    def local_lambda(
+        config: Annotated[Path, typer.Option(help="functions.yaml (list of functions).")],
+        port: Annotated[int, typer.Option(help="Port of the Invoke/control-plane API.")] = 9001,
+        host: Annotated[str, typer.Option()] = "127.0.0.1",
+        account_concurrency: Annotated[int, typer.Option(help="Account limit.")] = 10,
+        echo_logs: Annotated[bool, typer.Option(help="Copy function logs to stderr.")] = True,
+    ) -> None:
+        """Run the local Lambda service (Invoke, Runtime and control-plane APIs)."""
+        import asyncio
+
+        from overflow_functions.local_lambda.config import LocalLambdaSettings, load_functions
+        from overflow_functions.local_lambda.server import LocalLambdaService
+
+        settings = LocalLambdaSettings(
+            host=host, port=port, account_concurrency=account_concurrency, echo_logs=echo_logs
+        )
+        service = LocalLambdaService(settings, load_functions(config))
+        typer.echo(
+            f"local Lambda service on http://{host}:{port} with functions "
+            f"{sorted(service.registry.pools)}; use --endpoint-url / endpoint_url",
+            err=True,
+        )
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(service.serve_forever())

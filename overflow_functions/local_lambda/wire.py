@@ -1,0 +1,89 @@
+"""AWS wire shapes: errors botocore maps to modeled exceptions, and FunctionConfiguration JSON.
+
+Called by the HTTP handlers in ``invoke_api.py`` and ``control_plane.py``. botocore reads the
+error code from ``x-amzn-ErrorType`` and merges modeled members (``Reason``, ``Type``) from the
+JSON body into ``e.response``; see ``docs/local-lambda.md``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import unquote
+
+from aiohttp import web
+
+from overflow_functions.local_lambda.config import FunctionConfig
+from overflow_functions.local_lambda.errors import LocalLambdaError, ThrottledError
+
+
+def request_id_headers() -> dict[str, str]:
+    return {"x-amzn-RequestId": str(uuid.uuid4())}
+
+
+def error_response(error: LocalLambdaError) -> web.Response:
+    body: dict[str, Any] = {"Type": "User", error.message_key: error.message}
+    headers = {**request_id_headers(), "x-amzn-ErrorType": error.code}
+    if isinstance(error, ThrottledError):
+        body["Reason"] = error.reason
+        headers["Retry-After"] = "1"
+    return web.Response(
+        status=error.status,
+        body=json.dumps(body).encode(),
+        content_type="application/json",
+        headers=headers,
+    )
+
+
+def json_ok(payload: dict[str, Any], status: int = 200) -> web.Response:
+    return web.Response(
+        status=status,
+        body=json.dumps(payload).encode(),
+        content_type="application/json",
+        headers=request_id_headers(),
+    )
+
+
+def split_function_name(raw: str, qualifier: str | None) -> tuple[str, str | None]:
+    """Accept ``name``, ``name:qual``, a full ARN or a partial ARN; return (name, qualifier)."""
+    text = unquote(raw)
+    if text.startswith("arn:"):
+        parts = text.split(":")  # arn:aws:lambda:region:account:function:name[:qual]
+        name = parts[6] if len(parts) > 6 else ""
+        qual = parts[7] if len(parts) > 7 else None
+    elif ":function:" in text:
+        parts = text.split(":")  # account:function:name[:qual]
+        name = parts[2]
+        qual = parts[3] if len(parts) > 3 else None
+    elif ":" in text:
+        name, qual = text.split(":", 1)
+    else:
+        name, qual = text, None
+    return name, qualifier or qual
+
+
+def function_configuration(fn: FunctionConfig, arn: str, version: str) -> dict[str, Any]:
+    digest = hashlib.sha256(f"{fn.code_dir}:{fn.handler}".encode()).hexdigest()
+    return {
+        "FunctionName": fn.name,
+        "FunctionArn": arn,
+        "Runtime": fn.runtime,
+        "Role": f"arn:aws:iam::{arn.split(':')[4]}:role/local-lambda",
+        "Handler": fn.handler,
+        "CodeSize": 0,
+        "Description": fn.description,
+        "Timeout": int(fn.timeout) if fn.timeout >= 1 else 1,
+        "MemorySize": fn.memory_size,
+        "LastModified": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000+0000"),
+        "CodeSha256": digest,
+        "Version": version,
+        "Environment": {"Variables": dict(fn.environment)},
+        "TracingConfig": {"Mode": "PassThrough"},
+        "State": "Active",
+        "LastUpdateStatus": "Successful",
+        "PackageType": "Zip",
+        "Architectures": ["x86_64"],
+    }
