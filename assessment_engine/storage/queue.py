@@ -140,8 +140,12 @@ class GradingQueue:
     async def _reclaim_stream(self, stream: str, consumer: str, count: int) -> list[GradingJob]:
         try:
             reply: Any = await self.redis.xautoclaim(
-                stream, self.group, consumer, self.lease_ms,
-                start_id=self._cursors.get(stream, "0-0"), count=count,
+                stream,
+                self.group,
+                consumer,
+                self.lease_ms,
+                start_id=self._cursors.get(stream, "0-0"),
+                count=count,
             )
         except ResponseError as exc:
             if "NOGROUP" in str(exc):
@@ -170,8 +174,11 @@ class GradingQueue:
         self, stream: str, consumer: str, entry_ids: Sequence[str]
     ) -> dict[str, int]:
         pending = await self.redis.xpending_range(
-            stream, self.group, min=min(entry_ids, key=_id_key),
-            max=max(entry_ids, key=_id_key), count=len(entry_ids) * 4 + 10,
+            stream,
+            self.group,
+            min=min(entry_ids, key=_id_key),
+            max=max(entry_ids, key=_id_key),
+            count=len(entry_ids) * 4 + 10,
             consumername=consumer,
         )
         return {text(p["message_id"]): int(p["times_delivered"]) for p in pending}
@@ -185,7 +192,10 @@ class GradingQueue:
         per_stream = max(1, count // len(ordered))
         try:
             reply: Any = await self.redis.xreadgroup(
-                self.group, consumer, dict.fromkeys(ordered, ">"), count=per_stream,
+                self.group,
+                consumer,
+                dict.fromkeys(ordered, ">"),
+                count=per_stream,
                 block=block_ms or None,
             )
         except ResponseError as exc:
@@ -313,8 +323,14 @@ class GradingQueue:
         the hand-back does not count towards ``max_deliveries``.
         """
         await self.redis.xclaim(
-            job.stream, self.group, job.consumer, 0, [job.entry_id],
-            idle=self.lease_ms + 60_000, retrycount=max(0, job.deliveries - 1), justid=True,
+            job.stream,
+            self.group,
+            job.consumer,
+            0,
+            [job.entry_id],
+            idle=self.lease_ms + 60_000,
+            retrycount=max(0, job.deliveries - 1),
+            justid=True,
         )
         self._reclaimed_at = float("-inf")
 

@@ -68,9 +68,7 @@ def summarise(
     return float(grade.total), float(grade.max_total), questions
 
 
-async def write_result(
-    redis: aioredis.Redis, result: StoredResult, lease_ms: int
-) -> WriteOutcome:
+async def write_result(redis: aioredis.Redis, result: StoredResult, lease_ms: int) -> WriteOutcome:
     """Store ``result`` unless one exists. Idempotency key: (submission_id, key_version)."""
     outcome = await _WRITE(
         redis,
