@@ -157,7 +157,9 @@ class FormulaQuestion(QuestionBase):
     variables: dict[str, VariableRange] = Field(default_factory=dict)
     method: Literal["symbolic", "sampling"] = "sampling"
     samples: int = Field(default=20, ge=1, le=1000)
-    tolerance: float = Field(default=1e-5, ge=0.0, description="Relative tolerance (edX: '0.001%').")
+    tolerance: float = Field(
+        default=1e-5, ge=0.0, description="Relative tolerance (edX: '0.001%')."
+    )
     case_insensitive: bool = False
     timeout_ms: int = Field(default=500, ge=1, le=10_000)
     seed: int = 0

@@ -1,0 +1,133 @@
+"""Symbolic equivalence of two parsed expressions with sympy, bounded by size. Used by ``formula``.
+
+The trees come from ``expression`` (never from ``sympy.parse_expr``, which ``eval``-s its input)
+and are converted node by node into sympy objects: literals become exact rationals, variables
+become symbols (``positive=True`` when their whole range is positive, else ``real=True``).
+sympy's ``simplify`` has no time bound, so it only runs when both trees are small
+(``MAX_NODES`` nodes, literal exponents up to ``MAX_EXPONENT`` in magnitude, at most
+``MAX_CALLS`` function calls, at most ``MAX_TERMS`` terms once fully expanded); otherwise
+:func:`equivalent` returns None and the caller keeps its sampling verdict. Size limits rather
+than a clock keep the verdict deterministic.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import sympy
+
+from assessment_engine.grading.expression import (
+    Bin,
+    Call,
+    Const,
+    Neg,
+    Node,
+    Num,
+    Var,
+    count_nodes,
+    literal_value,
+)
+from assessment_engine.grading.models import VariableRange
+
+MAX_NODES = 40
+MAX_EXPONENT = 8.0
+MAX_CALLS = 4
+MAX_TERMS = 256
+
+_FUNCTIONS: dict[str, Any] = {
+    "sin": sympy.sin,
+    "cos": sympy.cos,
+    "tan": sympy.tan,
+    "asin": sympy.asin,
+    "acos": sympy.acos,
+    "atan": sympy.atan,
+    "sqrt": sympy.sqrt,
+    "exp": sympy.exp,
+    "log": sympy.log,
+    "ln": sympy.log,
+    "abs": sympy.Abs,
+}
+
+
+def _terms(node: Node) -> float:
+    """Upper bound on the number of terms of the fully expanded tree (inf: do not try)."""
+    match node:
+        case Neg(operand):
+            return _terms(operand)
+        case Call(_, arg):
+            return 1.0 if _terms(arg) <= MAX_TERMS else float("inf")
+        case Bin(op, left, right):
+            if op == "**":
+                exponent = literal_value(right)
+                if exponent is None or abs(exponent) > MAX_EXPONENT:
+                    return float("inf")
+                base = _terms(left)
+                return base ** math.ceil(abs(exponent)) if exponent.is_integer() else base
+            a, b = _terms(left), _terms(right)
+            return a + b if op in ("+", "-") else a * b
+    return 1.0
+
+
+def within_limits(node: Node) -> bool:
+    """Small enough for sympy: node count, function calls, expanded size."""
+    return (
+        count_nodes(node) <= MAX_NODES
+        and _count_calls(node) <= MAX_CALLS
+        and _terms(node) <= MAX_TERMS
+    )
+
+
+def _count_calls(node: Node) -> int:
+    match node:
+        case Neg(operand):
+            return _count_calls(operand)
+        case Call(_, arg):
+            return 1 + _count_calls(arg)
+        case Bin(_, left, right):
+            return _count_calls(left) + _count_calls(right)
+    return 0
+
+
+def _to_sympy(node: Node, symbols: Mapping[str, sympy.Symbol]) -> Any:
+    match node:
+        case Num(value):
+            return sympy.Rational(repr(value))
+        case Var(name):
+            return symbols[name]
+        case Const(name):
+            return sympy.pi if name == "pi" else sympy.E
+        case Neg(operand):
+            return -_to_sympy(operand, symbols)
+        case Bin(op, left, right):
+            a = _to_sympy(left, symbols)
+            b = _to_sympy(right, symbols)
+            if op == "+":
+                return a + b
+            if op == "-":
+                return a - b
+            if op == "*":
+                return a * b
+            if op == "/":
+                return a / b
+            return a**b
+        case Call(func, arg):
+            return _FUNCTIONS[func](_to_sympy(arg, symbols))
+    raise TypeError(node)
+
+
+def equivalent(
+    expected: Node, student: Node, variables: Mapping[str, VariableRange]
+) -> bool | None:
+    """True/False if sympy decides ``expected == student``; None if too large to try."""
+    if not (within_limits(expected) and within_limits(student)):
+        return None
+    symbols = {
+        name: sympy.Symbol(name, positive=True) if bounds.low > 0 else sympy.Symbol(name, real=True)
+        for name, bounds in variables.items()
+    }
+    difference = _to_sympy(expected, symbols) - _to_sympy(student, symbols)
+    if difference == 0 or sympy.expand(difference) == 0:
+        return True
+    return bool(sympy.simplify(difference) == 0)
