@@ -23,7 +23,11 @@ from assessment_engine.grading.models import (
 
 
 class Outcome(NamedTuple):
-    """A graded response before scaling by the question's points."""
+    """A graded response before scaling by the question's points.
+
+    Part scores are fractions of the whole question (a part's ``max_score`` is its share of
+    1.0); ``build_grade`` scales them to points.
+    """
 
     fraction: float
     parts: tuple[PartResult, ...] = ()
@@ -56,6 +60,11 @@ def build_grade(
     fraction = clamp01(outcome.fraction)
     points = question.points
     feedback = outcome.feedback
+    parts = outcome.parts
+    if points != 1.0:
+        parts = tuple(
+            part(p.part, p.score * points, p.max_score * points, p.correct, p.detail) for p in parts
+        )
     if question.general_feedback:
         feedback = (*feedback, question.general_feedback)
     return Grade.model_construct(
@@ -65,7 +74,7 @@ def build_grade(
         score=fraction * points,
         max_score=points,
         fraction=fraction,
-        parts=outcome.parts,
+        parts=parts,
         feedback=feedback,
         key_version=question.key_version,
         grader_version=version,
