@@ -1,0 +1,1 @@
+"""Unit tests of question import (GIFT, QTI, JSON bank) and its CLI."""
