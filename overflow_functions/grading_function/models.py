@@ -1,0 +1,53 @@
+"""Event and response models of the grading function (the dispatcher builds the same shapes).
+
+A batch event is ``{"items": [GradingItem, ...]}``; items are validated one by one so that one
+malformed item becomes a failure entry instead of failing the whole batch. The response is
+``{"results": [ItemResult], "failures": [ItemFailure]}``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
+
+from assessment_engine.grading.models import Question
+
+
+class GradingItem(BaseModel):
+    """One submission to grade, with the full questions of its key version."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    submission_id: str = Field(min_length=1)
+    exam_id: str = Field(min_length=1)
+    key_version: int = Field(ge=1)
+    question_ids: list[str]
+    answers: dict[str, JsonValue]
+    questions: Mapping[str, Question]
+
+
+class GradingBatch(BaseModel):
+    """The invoke payload: raw items, validated individually by the handler."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    items: list[dict[str, JsonValue]] = Field(min_length=1)
+
+
+class ItemResult(BaseModel):
+    submission_id: str
+    key_version: int
+    grader_version: str
+    grade: dict[str, JsonValue] = Field(description="SubmissionGrade as JSON.")
+
+
+class ItemFailure(BaseModel):
+    submission_id: str
+    error_type: str
+    message: str
+
+
+class BatchResponse(BaseModel):
+    results: list[ItemResult] = Field(default_factory=list)
+    failures: list[ItemFailure] = Field(default_factory=list)
