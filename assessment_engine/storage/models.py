@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from assessment_engine.grading.models import Question
+from assessment_engine.grading.submission import SubmissionGrade
 
 JsonValue = Any
 """A JSON-compatible value (a student's answer to one question)."""
@@ -115,7 +116,7 @@ class StoredResult(_Frozen):
     total: float
     max_total: float
     questions: list[GradedQuestion]
-    grade: dict[str, Any] = Field(description="The full SubmissionGrade as JSON (grader output).")
+    grade: SubmissionGrade = Field(description="The grader's full output (parts, feedback).")
     graded_by: GradedBy
     grader_id: str
     graded_at: datetime

@@ -184,17 +184,38 @@ class GradingQueue:
         return {text(p["message_id"]): int(p["times_delivered"]) for p in pending}
 
     async def _read_new(self, consumer: str, count: int, block_ms: int) -> list[GradingJob]:
+        """New entries from every stream, fairly split; waits only while nothing was found.
+
+        The first read takes at least one entry per stream, so with fewer slots than streams it
+        may get more than ``count``; the surplus is kept for this consumer's next claim.
+        """
         streams = await self.streams()
         if not streams:
             return []
         self._rotation = (self._rotation + 1) % len(streams)
         ordered = streams[self._rotation :] + streams[: self._rotation]
-        per_stream = max(1, count // len(ordered))
+        jobs: list[GradingJob] = []
+        for attempt in range(4):
+            remaining = count - len(jobs)
+            # First read: every stream (fair, may overshoot when count < streams); later reads
+            # top up from at most ``remaining`` streams so they never overshoot.
+            subset = ordered if attempt == 0 else ordered[:remaining]
+            per_stream = max(1, remaining // len(subset))
+            got = await self._xreadgroup(consumer, subset, per_stream, 0 if jobs else block_ms)
+            jobs += got
+            if len(jobs) >= count or not got:
+                break
+        self._buffer += jobs[count:]
+        return jobs[:count]
+
+    async def _xreadgroup(
+        self, consumer: str, streams: list[str], per_stream: int, block_ms: int
+    ) -> list[GradingJob]:
         try:
             reply: Any = await self.redis.xreadgroup(
                 self.group,
                 consumer,
-                dict.fromkeys(ordered, ">"),
+                dict.fromkeys(streams, ">"),
                 count=per_stream,
                 block=block_ms or None,
             )
@@ -203,14 +224,12 @@ class GradingQueue:
                 self._forget_groups()
                 return []
             raise
-        jobs = [
+        return [
             self._job(text(stream), text(eid), fields, consumer, 1)
             for stream, entries in reply or []
             for eid, fields in entries
             if fields
         ]
-        self._buffer += jobs[count:]
-        return jobs[:count]
 
     @staticmethod
     def _job(stream: str, entry_id: str, fields: Any, consumer: str, deliveries: int) -> GradingJob:
@@ -279,7 +298,7 @@ class GradingQueue:
             total=total,
             max_total=max_total,
             questions=questions,
-            grade=result.model_dump(mode="json"),
+            grade=result,
             graded_by=graded_by,
             grader_id=grader_id,
             graded_at=utc_now(),
