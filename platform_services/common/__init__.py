@@ -1,0 +1,1 @@
+"""Pieces the platform services share: error bodies, ops endpoints, the domain-event reader."""

@@ -1,0 +1,1 @@
+"""Platform services against a real redis-server."""

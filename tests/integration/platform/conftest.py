@@ -1,0 +1,94 @@
+"""Fixtures for the platform services: apps on the shared real Redis, httpx over ASGI.
+
+``identity`` is an identity app with cheap argon2 parameters and a bootstrapped admin;
+``jwks_verifier`` verifies through the identity app's real JWKS route (httpx ASGITransport).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import httpx
+import pytest
+import redis.asyncio as aioredis
+from fastapi import FastAPI
+
+from platform_services.identity.app import create_app
+from platform_services.identity.settings import IdentitySettings
+from platform_services.identity.verify import JwksKeySource, TokenVerifier
+
+ISSUER = "http://identity.test"
+ADMIN = ("root", "root-password-1")
+
+
+def identity_settings(**overrides: object) -> IdentitySettings:
+    values: dict[str, object] = {
+        "issuer": ISSUER,
+        "argon2_time_cost": 1,
+        "argon2_memory_cost_kib": 8,
+        "argon2_parallelism": 1,
+        "bootstrap_admin_username": ADMIN[0],
+        "bootstrap_admin_password": ADMIN[1],
+        "key_cache_seconds": 0,
+    }
+    values.update(overrides)
+    return IdentitySettings.model_validate(values)
+
+
+@dataclass
+class Identity:
+    app: FastAPI
+    client: httpx.AsyncClient
+
+    async def login(self, username: str, password: str) -> dict[str, object]:
+        response = await self.client.post(
+            "/v1/login", json={"username": username, "password": password}
+        )
+        assert response.status_code == 200, response.text
+        body: dict[str, object] = response.json()
+        return body
+
+    async def bearer(self, username: str, password: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {(await self.login(username, password))['access_token']}"}
+
+    async def admin(self) -> dict[str, str]:
+        return await self.bearer(*ADMIN)
+
+    async def proctor(self, org: str, username: str = "proctor") -> dict[str, str]:
+        password = f"{username}-password"
+        response = await self.client.post(
+            "/v1/users",
+            headers=await self.admin(),
+            json={"username": username, "password": password, "role": "proctor", "org": org},
+        )
+        assert response.status_code == 201, response.text
+        return await self.bearer(username, password)
+
+
+async def start_identity(
+    redis: aioredis.Redis, settings: IdentitySettings
+) -> AsyncIterator[Identity]:
+    app = create_app(settings, redis)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url=ISSUER) as client:
+            yield Identity(app, client)
+
+
+@pytest.fixture
+async def identity(redis_client: aioredis.Redis) -> AsyncIterator[Identity]:
+    async for running in start_identity(redis_client, identity_settings()):
+        yield running
+
+
+@pytest.fixture
+def jwks_source(identity: Identity) -> JwksKeySource:
+    return JwksKeySource(
+        f"{ISSUER}/.well-known/jwks.json", client=identity.client, min_refetch_seconds=0
+    )
+
+
+@pytest.fixture
+def jwks_verifier(jwks_source: JwksKeySource) -> TokenVerifier:
+    return TokenVerifier(jwks_source, issuer=ISSUER, audience="exam-platform")
