@@ -1,0 +1,511 @@
+"""The sandbox zygote and run harness: the only code that executes next to student code.
+
+Started by ``assessment_engine.sandbox.zygote.Zygote`` as
+``python -S -s -B -P _child.py <control-fd> <isolation>`` with an empty environment. It imports
+only the standard library (it must run with ``-S`` and after ``pivot_root``), sets up the
+isolation layer once (namespaces + a minimal read-only root, or nothing beyond rlimits), says
+hello on the control socket, then serves runs one at a time. For every run it forks a fresh
+child (in a fresh PID and IPC namespace under the namespace layer) that drops privileges,
+applies rlimits, installs the audit hook and executes the student's source. Nothing of a
+student ever runs in the zygote itself, and the zygote never sees a run's job or output: the
+parent passes the run's pipes as file descriptors (SCM_RIGHTS) straight to the child.
+"""
+
+from __future__ import annotations
+
+import builtins
+import contextlib
+import ctypes
+import json
+import linecache
+import math
+import os
+import resource
+import select
+import signal
+import socket
+import sys
+import tempfile
+import traceback
+import types
+from dataclasses import dataclass
+from typing import Any
+
+# --- Linux constants (stable kernel ABI) -------------------------------------------------
+CLONE_NEWNS = 0x00020000
+CLONE_NEWUTS = 0x04000000
+CLONE_NEWIPC = 0x08000000
+CLONE_NEWUSER = 0x10000000
+CLONE_NEWPID = 0x20000000
+CLONE_NEWNET = 0x40000000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
+MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
+MNT_DETACH = 2
+PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS = 1, 4, 24, 38
+SYS_PIVOT_ROOT = 155  # x86_64
+SYS_CAPSET = 126  # x86_64
+CAP_LAST = 63
+
+RO_BINDS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
+ETC_FILES = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime")
+DEV_FILES = ("/dev/null", "/dev/zero", "/dev/urandom", "/dev/random")
+WORK_ROOT = "/sandbox"
+UID_BASE = 200_000  # per-zygote uid = UID_BASE + zygote pid: unique among live zygotes
+STATUS_INTERNAL = 70
+TRACE_LIMIT = 2000
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def _check(result: int, what: str) -> None:
+    if result != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"{what}: {os.strerror(err)}")
+
+
+def _mount(src: str | None, dst: str, fstype: str | None, flags: int, data: str | None) -> None:
+    enc = [None if s is None else s.encode() for s in (src, dst, fstype, data)]
+    _check(_libc.mount(enc[0], enc[1], enc[2], ctypes.c_ulong(flags), enc[3]), f"mount {dst}")
+
+
+def _prctl(option: int, arg: int) -> None:
+    _check(_libc.prctl(option, ctypes.c_ulong(arg), 0, 0, 0), f"prctl {option}")
+
+
+# --- one-time set-up ------------------------------------------------------------------
+def _write(path: str, text: str) -> None:
+    with open(path, "w") as fh:
+        fh.write(text)
+
+
+def _bind_ro(src: str, dst: str) -> None:
+    if os.path.isdir(src):
+        os.makedirs(dst, exist_ok=True)
+    else:
+        os.makedirs(os.path.dirname(dst), exist_ok=True)
+        open(dst, "a").close()
+    _mount(src, dst, None, MS_BIND | MS_REC, None)
+    keep = os.statvfs(src).f_flag & (MS_NOSUID | MS_NODEV | MS_NOEXEC | 1024 | 2048 | 4096)
+    _mount(None, dst, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | keep, None)
+
+
+def _build_root(python_prefix: str) -> None:
+    """Minimal root: read-only system and Python, /dev basics, a tmpfs for work dirs."""
+    new_root = tempfile.mkdtemp(prefix="sbx-root-")
+    _mount("tmpfs", new_root, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=755")
+    binds: list[str] = []
+    for src in (*RO_BINDS, python_prefix, *ETC_FILES, *DEV_FILES):
+        if not os.path.lexists(src) or any(src.startswith(b + "/") for b in binds):
+            continue
+        dst = new_root + src
+        if os.path.islink(src):
+            os.makedirs(os.path.dirname(dst), exist_ok=True)
+            os.symlink(os.readlink(src), dst)
+            continue
+        _bind_ro(src, dst)
+        binds.append(src)
+    os.makedirs(new_root + "/tmp", exist_ok=True)  # noqa: S108 - inside the new root
+    os.makedirs(new_root + WORK_ROOT)
+    _mount("tmpfs", new_root + WORK_ROOT, "tmpfs", MS_NOSUID | MS_NODEV, "size=64m,mode=711")
+    os.chdir(new_root)
+    _check(_libc.syscall(SYS_PIVOT_ROOT, b".", b"."), "pivot_root")
+    _check(_libc.umount2(b".", MNT_DETACH), "umount old root")
+    os.chdir("/")
+    _mount(None, "/", None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, None)
+
+
+def _enter_namespaces() -> str:
+    uid, gid = os.geteuid(), os.getegid()
+    flags = CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS
+    userns = uid != 0
+    if userns:
+        flags |= CLONE_NEWUSER
+    _check(_libc.unshare(flags), "unshare")
+    if userns:
+        _write("/proc/self/setgroups", "deny")
+        _write("/proc/self/uid_map", f"0 {uid} 1")
+        _write("/proc/self/gid_map", f"0 {gid} 1")
+    _mount(None, "/", None, MS_REC | MS_PRIVATE, None)
+    _build_root(os.path.realpath(sys.base_prefix))
+    return "namespaces+userns" if userns else "namespaces"
+
+
+def setup(requested: str) -> tuple[str, str]:
+    """Enter the requested isolation layer; ``auto`` falls back to rlimits, with the reason."""
+    if requested in ("auto", "namespaces") and not os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
+        try:
+            return _enter_namespaces(), ""
+        except OSError as exc:
+            if requested == "namespaces":
+                raise
+            return "rlimit", f"namespaces unavailable: {exc}"
+    return "rlimit", "namespaces not requested" if requested == "rlimit" else "AWS Lambda"
+
+
+# --- per run: the child ---------------------------------------------------------------
+@dataclass
+class State:
+    """What the zygote knows between runs (nothing of any student's)."""
+
+    layer: str
+    vm_base: int
+    run_uid: int
+    readable: tuple[str, ...]
+    runs: int = 0
+    closing: bool = False
+
+
+def _drop_capabilities() -> None:
+    for cap in range(CAP_LAST + 1):
+        _libc.prctl(PR_CAPBSET_DROP, ctypes.c_ulong(cap), 0, 0, 0)
+    header = (ctypes.c_uint32 * 2)(0x20080522, 0)
+    data = (ctypes.c_uint32 * 6)()
+    _check(_libc.syscall(SYS_CAPSET, header, data), "capset")
+
+
+def _count_uid_processes(uid: int) -> int:
+    count = 0
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            with contextlib.suppress(OSError):
+                count += os.stat(f"/proc/{entry}").st_uid == uid
+    return count
+
+
+def _drop_privileges(layer: str, run_uid: int, limits: dict[str, float]) -> None:
+    """Leave root (a unique uid per zygote) or, inside a user namespace, every capability."""
+    processes = int(limits["processes"])
+    if os.geteuid() == 0 and layer != "namespaces+userns":
+        os.setgroups([])
+        os.setgid(run_uid)
+        os.setuid(run_uid)
+    elif layer == "namespaces+userns":
+        _drop_capabilities()
+    else:  # unprivileged host without namespaces (AWS Lambda): the uid is shared
+        processes += _count_uid_processes(os.getuid())
+    _prctl(PR_SET_NO_NEW_PRIVS, 1)
+    _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # set after setuid, which clears it
+    resource.setrlimit(resource.RLIMIT_NPROC, (processes, processes))
+
+
+def _apply_rlimits(limits: dict[str, float], vm_base: int) -> None:
+    cpu = math.ceil(limits["cpu_seconds"])
+    memory = vm_base + int(limits["memory_mb"]) * 1024 * 1024
+    file_bytes = int(limits["file_bytes"])
+    for name, value in (
+        (resource.RLIMIT_CORE, (0, 0)),
+        (resource.RLIMIT_CPU, (cpu, cpu + 1)),
+        (resource.RLIMIT_AS, (memory, memory)),
+        (resource.RLIMIT_FSIZE, (file_bytes, file_bytes)),
+        (resource.RLIMIT_NOFILE, (32, 32)),
+    ):
+        resource.setrlimit(name, value)
+
+
+BLOCKED_EVENTS = frozenset(
+    {
+        "os.system",
+        "os.exec",
+        "os.posix_spawn",
+        "os.spawn",
+        "os.fork",
+        "os.forkpty",
+        "os.kill",
+        "os.killpg",
+        "signal.pthread_kill",
+        "subprocess.Popen",
+        "pty.spawn",
+        "socket.__new__",
+        "socket.connect",
+        "socket.bind",
+        "socket.sendto",
+        "socket.getaddrinfo",
+        "socket.gethostbyname",
+        "ctypes.dlopen",
+        "ctypes.dlsym",
+        "ctypes.cdata",
+        "ctypes.call_function",
+        "ctypes.addressof",
+        "ctypes.string_at",
+        "ctypes.wstring_at",
+        "ctypes.create_string_buffer",
+        "mmap.__new__",
+        "os.putenv",
+        "os.unsetenv",
+        "os.chmod",
+        "os.chown",
+        "os.link",
+        "os.symlink",
+        "os.setxattr",
+        "resource.setrlimit",
+        "resource.prlimit",
+        "sys.addaudithook",
+        "gc.get_objects",
+        "gc.get_referrers",
+        "gc.get_referents",
+        "os.chroot",
+        "os.setuid",
+        "os.setgid",
+        "sys.setprofile",
+        "sys.settrace",
+        "_posixsubprocess.fork_exec",
+        "os.add_dll_directory",
+    }
+)
+
+
+WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
+
+
+def _install_audit_hook(workdir: str, readable: tuple[str, ...]) -> None:
+    """Defence in depth only: CPython audit hooks can be bypassed by determined native code."""
+    blocked = BLOCKED_EVENTS
+    prefix = workdir + os.sep
+
+    def hook(event: str, args: tuple[object, ...]) -> None:
+        if event in blocked or event.startswith("ctypes."):
+            raise PermissionError(f"sandbox: {event} is not allowed")
+        if event == "open" and args and isinstance(args[0], str | bytes):
+            path = os.path.abspath(os.fsdecode(args[0]))
+            mode = args[1] if len(args) > 1 else None
+            flags = args[2] if len(args) > 2 else 0
+            writing = (isinstance(mode, str) and any(c in mode for c in "wax+")) or (
+                isinstance(flags, int) and flags & WRITE_FLAGS
+            )
+            inside = path == workdir or path.startswith(prefix)
+            if not inside and (writing or not path.startswith(readable)):
+                raise PermissionError(f"sandbox: opening {path!r} is not allowed")
+        elif event == "import" and args and args[0] in ("_ctypes", "ctypes", "_posixsubprocess"):
+            raise PermissionError(f"sandbox: importing {args[0]} is not allowed")
+
+    sys.addaudithook(hook)
+
+
+def _trim_traceback(exc: BaseException) -> str:
+    frames = traceback.extract_tb(exc.__traceback__)
+    keep = [f for f in frames if f.filename in ("solution.py", "<test>")] or frames[-1:]
+    lines = ["Traceback (most recent call last):"]
+    for frame in keep:
+        name = os.path.basename(frame.filename)
+        lines.append(f'  File "{name}", line {frame.lineno}, in {frame.name}')
+        if frame.line:
+            lines.append(f"    {frame.line.strip()}")
+    lines.extend(line.rstrip("\n") for line in traceback.format_exception_only(type(exc), exc))
+    text = "\n".join(lines)
+    return text if len(text) <= TRACE_LIMIT else "...\n" + text[-TRACE_LIMIT:]
+
+
+def _execute(job: dict[str, str]) -> dict[str, object]:
+    """Run the student's source (and the call expression); return the report for the parent."""
+    call = job.get("call")
+    module = types.ModuleType("solution" if call else "__main__")
+    module.__dict__["__builtins__"] = builtins
+    sys.modules["__main__"] = module  # the harness module is not reachable by name
+    namespace = module.__dict__
+    try:
+        source = job["source"]
+        linecache.cache["solution.py"] = (len(source), None, source.splitlines(True), "solution.py")
+        if call:
+            linecache.cache["<test>"] = (len(call), None, [call], "<test>")
+        code = compile(source, "solution.py", "exec")
+        exec(code, namespace)  # noqa: S102 - running the student's code is the point
+        report: dict[str, object] = {"status": "ok"}
+        if call:
+            value = eval(compile(call, "<test>", "eval"), namespace)  # noqa: S307
+            try:
+                report["value"] = json.dumps(value, allow_nan=True)
+            except (TypeError, ValueError) as exc:
+                report = {
+                    "status": "unserialisable",
+                    "type": type(value).__name__,
+                    "message": str(exc)[:200],
+                }
+    except SystemExit as exc:
+        code_ = exc.code
+        status = 0 if code_ is None else code_ if isinstance(code_, int) else 1
+        report = (
+            {"status": "ok"} if status == 0 and not call else {"status": "exit", "code": status}
+        )
+    except BaseException as exc:  # everything the student raises is reported
+        report = {
+            "status": "exception",
+            "type": type(exc).__name__,
+            "traceback": _trim_traceback(exc),
+        }
+    with contextlib.suppress(BaseException):  # stdout closed by the student: keep what arrived
+        sys.stdout.flush()
+    report["cpu"] = sum(resource.getrusage(resource.RUSAGE_SELF)[:2])
+    return report
+
+
+def _read_all(fd: int) -> bytes:
+    chunks = []
+    while chunk := os.read(fd, 65536):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _child(header: dict[str, Any], fds: list[int], state: State) -> None:
+    """The run process: never returns."""
+    for target, fd in enumerate(fds):  # stdin, stdout, stderr, job, result -> 0..4
+        os.dup2(fd, target)
+    os.closerange(5, 65536)
+    workdir = str(header["workdir"])
+    limits = header["limits"]
+    assert isinstance(limits, dict)
+    os.chdir(workdir)
+    if state.layer == "rlimit":
+        os.setsid()
+    _drop_privileges(str(state.layer), int(state.run_uid), limits)
+    job = json.loads(_read_all(3))
+    os.close(3)
+    sys.stdin = open(0, encoding="utf-8", errors="replace", closefd=False)  # noqa: SIM115
+    sys.stdout = open(1, "w", encoding="utf-8", errors="replace", closefd=False)  # noqa: SIM115
+    sys.stderr = open(2, "w", encoding="utf-8", errors="replace", closefd=False)  # noqa: SIM115
+    _apply_rlimits(limits, int(state.vm_base))
+    if header.get("audit", True):
+        _install_audit_hook(workdir, tuple(state.readable))
+    report = _execute(job)
+    data = json.dumps(report).encode()
+    try:
+        os.write(4, data)
+    except OSError:
+        os._exit(STATUS_INTERNAL)
+    os._exit(0)
+
+
+def _intermediate(header: dict[str, Any], fds: list[int], state: State) -> None:
+    """Namespace layer: fresh PID + IPC namespaces per run; relay the run's wait status."""
+    _check(_libc.unshare(CLONE_NEWPID | CLONE_NEWIPC), "unshare pid")
+    _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    pid = os.fork()
+    if pid == 0:
+        try:
+            _child(header, fds, state)
+        finally:
+            os._exit(STATUS_INTERNAL)
+    for fd in fds:
+        os.close(fd)
+    _, status = os.waitpid(pid, 0)
+    if os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        signal.signal(sig, signal.SIG_DFL)
+        os.kill(os.getpid(), sig)
+        os._exit(128 + sig)
+    os._exit(os.WEXITSTATUS(status))
+
+
+def _make_workdir(state: State) -> str:
+    if state.layer.startswith("namespaces"):
+        state.runs = state.runs + 1
+        path = f"{WORK_ROOT}/run-{state.runs}"
+        os.mkdir(path, 0o700)
+    else:
+        path = tempfile.mkdtemp(prefix="sbx-run-")
+    if os.geteuid() == 0 and state.layer != "namespaces+userns":
+        os.chown(path, int(state.run_uid), int(state.run_uid))
+    return path
+
+
+def _remove_tree(path: str) -> None:
+    for root, dirs, files in os.walk(path, topdown=False):
+        for name in files:
+            os.unlink(os.path.join(root, name))
+        for name in dirs:
+            full = os.path.join(root, name)
+            if os.path.islink(full):
+                os.unlink(full)
+            else:
+                os.rmdir(full)
+    os.rmdir(path)
+
+
+def serve_one(sock: socket.socket, header: dict[str, Any], fds: list[int], state: State) -> None:
+    workdir = _make_workdir(state)
+    header["workdir"] = workdir
+    layer = str(state.layer)
+    pid = os.fork()
+    if pid == 0:
+        try:
+            sock.close()
+            if layer.startswith("namespaces"):
+                _intermediate(header, fds, state)
+            _child(header, fds, state)
+        finally:
+            os._exit(STATUS_INTERNAL)
+    for fd in fds:
+        os.close(fd)
+    pidfd = os.pidfd_open(pid)
+    killed = False
+    while True:
+        ready, _, _ = select.select([pidfd, sock], [], [])
+        if sock in ready:
+            message = sock.recv(64)
+            if message in (b"kill", b""):
+                killed = True
+                state.closing = state.closing or not message
+                os.kill(pid, signal.SIGKILL)
+                if layer == "rlimit":
+                    _killpg(pid)
+        if pidfd in ready:
+            break
+    if layer == "rlimit":
+        _killpg(pid)  # stragglers in the run's process group; the leader is still a zombie
+    _, status, usage = os.wait4(pid, 0)
+    os.close(pidfd)
+    with contextlib.suppress(OSError):  # a leftover dir in the zygote's tmpfs is harmless
+        _remove_tree(workdir)
+    if state.closing:
+        sys.exit(0)
+    sock.send(
+        json.dumps(
+            {
+                "event": "exit",
+                "status": status,
+                "killed": killed,
+                "cpu": usage.ru_utime + usage.ru_stime,
+                "maxrss_kb": usage.ru_maxrss,
+            }
+        ).encode()
+    )
+
+
+def _killpg(pgid: int) -> None:
+    with contextlib.suppress(OSError):
+        os.killpg(pgid, signal.SIGKILL)
+
+
+def _vm_size() -> int:
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def main() -> None:
+    control_fd, requested = int(sys.argv[1]), sys.argv[2]
+    sock = socket.socket(fileno=control_fd)  # EOF on it (the parent died) ends the zygote
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    vm_base = _vm_size() + 16 * 1024 * 1024
+    try:
+        layer, reason = setup(requested)
+    except OSError as exc:
+        sock.send(json.dumps({"event": "error", "message": str(exc)}).encode())
+        sys.exit(STATUS_INTERNAL)
+    _prctl(PR_SET_DUMPABLE, 0)
+    prefix = os.path.realpath(sys.base_prefix)
+    state = State(
+        layer=layer,
+        vm_base=vm_base,
+        run_uid=UID_BASE + os.getpid() if os.geteuid() == 0 else os.geteuid(),
+        readable=(prefix + os.sep, "/usr/lib/", "/usr/local/lib/", "/dev/urandom"),
+    )
+    sock.send(json.dumps({"event": "hello", "layer": layer, "reason": reason}).encode())
+    while True:
+        message, fds, _, _ = socket.recv_fds(sock, 65536, 8)
+        if not message:
+            return
+        serve_one(sock, json.loads(message), fds, state)
+
+
+if __name__ == "__main__":
+    main()

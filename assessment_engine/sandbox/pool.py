@@ -1,0 +1,127 @@
+"""A pool of warm sandbox zygotes, and the cold (fresh process per run) mode it is measured against.
+
+Callers: ``assessment_engine.grading.code`` (through ``default_pool()``), the benchmark, tests.
+A zygote has imported nothing of any student's; every run gets a freshly forked child with
+fresh rlimits, uid, PID/IPC namespaces and work dir, so reuse does not weaken isolation.
+``reuse=False`` starts a fresh zygote for every run (the cold baseline). The isolation layer is
+detected once per process (``detect_layer``) and logged.
+"""
+
+from __future__ import annotations
+
+import atexit
+import functools
+import logging
+import os
+import queue
+import threading
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+
+from assessment_engine.sandbox.errors import SandboxCrashedError
+from assessment_engine.sandbox.models import Isolation, Layer, RunRequest, RunResult
+from assessment_engine.sandbox.zygote import Zygote
+
+log = logging.getLogger(__name__)
+MAX_RUNS_PER_ZYGOTE = 5_000
+
+
+@functools.lru_cache(maxsize=4)
+def detect_layer(isolation: Isolation = "auto") -> tuple[Layer, str]:
+    """Start one probe zygote and report the layer it could enter (and why not a stronger one)."""
+    probe = Zygote(isolation)
+    try:
+        layer, reason = probe.layer, probe.reason
+    finally:
+        probe.close()
+    log.info("sandbox isolation layer: %s", layer, extra={"layer": layer, "reason": reason})
+    return layer, reason
+
+
+class SandboxPool:
+    """Runs requests on at most ``size`` zygotes at once; thread-safe."""
+
+    def __init__(
+        self, size: int | None = None, isolation: Isolation = "auto", *, reuse: bool = True
+    ) -> None:
+        self.size = size or os.cpu_count() or 1
+        self.reuse = reuse
+        layer, self.reason = detect_layer(isolation)
+        self.layer: Layer = layer
+        # start zygotes with the layer detected once, so a later refusal is an error, not a
+        # silent downgrade
+        self._isolation: Isolation = "rlimit" if layer == "rlimit" else "namespaces"
+        self._slots = threading.BoundedSemaphore(self.size)
+        self._idle: queue.LifoQueue[Zygote] = queue.LifoQueue()
+        self._closed = False
+
+    def _take(self) -> Zygote:
+        try:
+            return self._idle.get_nowait()
+        except queue.Empty:
+            return Zygote(self._isolation)
+
+    def _give_back(self, zygote: Zygote) -> None:
+        if (
+            self.reuse
+            and not self._closed
+            and not zygote.broken
+            and (zygote.runs < MAX_RUNS_PER_ZYGOTE)
+        ):
+            self._idle.put(zygote)
+        else:
+            zygote.close()
+
+    def run(self, request: RunRequest) -> RunResult:
+        """Run one request; a zygote failure is retried once on a fresh zygote."""
+        with self._slots:
+            for attempt in (1, 2):
+                zygote = self._take()
+                try:
+                    result = zygote.run(request)
+                except SandboxCrashedError:
+                    zygote.close()
+                    if attempt == 2:
+                        raise
+                    continue
+                self._give_back(zygote)
+                return result
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def run_many(self, requests: Sequence[RunRequest]) -> list[RunResult]:
+        """Run requests in parallel on the pool; results in request order."""
+        if len(requests) <= 1 or self.size == 1:
+            return [self.run(r) for r in requests]
+        with ThreadPoolExecutor(max_workers=min(self.size, len(requests))) as executor:
+            return list(executor.map(self.run, requests))
+
+    def warm(self) -> None:
+        """Start every zygote now (so the first runs do not pay the start-up)."""
+        started = [self._take() for _ in range(self.size - self._idle.qsize())]
+        for zygote in started:
+            self._idle.put(zygote)
+
+    def close(self) -> None:
+        self._closed = True
+        while True:
+            try:
+                self._idle.get_nowait().close()
+            except queue.Empty:
+                return
+
+
+_default: SandboxPool | None = None
+_default_lock = threading.Lock()
+
+
+def default_pool() -> SandboxPool:
+    """The process-wide pool used by the code grader (workers and the Lambda function)."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            from assessment_engine.sandbox.settings import SandboxSettings
+
+            settings = SandboxSettings()
+            _default = SandboxPool(settings.pool_size, settings.isolation)
+            atexit.register(_default.close)
+        return _default
