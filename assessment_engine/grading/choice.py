@@ -24,33 +24,34 @@ from assessment_engine.grading.models import Choice, MultipleChoiceQuestion
 from assessment_engine.grading.outcome import Outcome, clamp01, part
 
 
-def _index(question: MultipleChoiceQuestion) -> dict[str, Choice]:
-    table: dict[str, Choice] = {}
-    for choice in question.choices:
-        table.setdefault(choice.text, choice)
+def _index(question: MultipleChoiceQuestion) -> dict[str, tuple[int, Choice]]:
+    table: dict[str, tuple[int, Choice]] = {}
+    for index, choice in enumerate(question.choices):
+        table.setdefault(choice.text, (index, choice))
     return table
 
 
 def selected_choices(question: MultipleChoiceQuestion, response: JsonValue) -> list[Choice]:
-    """Validate the response shape and return the selected choices in response order."""
+    """Validate the response shape; return the selected choices in the question's order."""
     if not isinstance(response, list):
         raise InvalidResponseError(question.id, "expected a list of selected option texts")
     if question.single and len(response) > 1:
         raise InvalidResponseError(question.id, "only one option may be selected")
     table = compiled(question, "choice", lambda: _index(question))
-    chosen: list[Choice] = []
+    chosen: list[tuple[int, Choice]] = []
     seen: set[str] = set()
     for item in response:
         if not isinstance(item, str):
             raise InvalidResponseError(question.id, "selected options must be strings")
-        choice = table.get(item)
-        if choice is None:
+        entry = table.get(item)
+        if entry is None:
             raise InvalidResponseError(question.id, "a selected option is not one of the choices")
         if item in seen:
             raise InvalidResponseError(question.id, "an option is selected more than once")
         seen.add(item)
-        chosen.append(choice)
-    return chosen
+        chosen.append(entry)
+    chosen.sort(key=lambda entry: entry[0])
+    return [choice for _, choice in chosen]
 
 
 def evaluate(question: MultipleChoiceQuestion, response: JsonValue) -> Outcome:
