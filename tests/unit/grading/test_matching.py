@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+from pydantic import JsonValue
 
 from assessment_engine.grading import InvalidResponseError, grade
 from assessment_engine.grading.models import MatchingQuestion, MatchPair
@@ -22,7 +23,12 @@ def _q(**kw):
 
 
 def test_fraction_is_right_over_total():
-    response = {"France": "Paris", "Italy": "Rome", "Spain": "Lisbon", "Portugal": "Berlin"}
+    response: dict[str, JsonValue] = {
+        "France": "Paris",
+        "Italy": "Rome",
+        "Spain": "Lisbon",
+        "Portugal": "Berlin",
+    }
     result = grade(_q(points=8), response)
     assert result.fraction == 0.5
     assert result.score == 4.0
@@ -36,7 +42,12 @@ def test_missing_and_null_stems_count_as_wrong():
 
 
 def test_all_right_is_full_marks():
-    response = {"France": "Paris", "Italy": "Rome", "Spain": "Madrid", "Portugal": "Lisbon"}
+    response: dict[str, JsonValue] = {
+        "France": "Paris",
+        "Italy": "Rome",
+        "Spain": "Madrid",
+        "Portugal": "Lisbon",
+    }
     assert grade(_q(), response).fraction == 1.0
 
 

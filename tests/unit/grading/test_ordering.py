@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 
 import pytest
+from pydantic import JsonValue
 
 from assessment_engine.grading import InvalidResponseError, grade
 from assessment_engine.grading.models import OrderingQuestion
@@ -41,7 +42,7 @@ def _next_ids(ids, last):
 def _prev_next(ids, all_):
     result = {}
     nxt = list(ids)
-    prev = []
+    prev: list[int] = []
     while nxt:
         answer = nxt.pop(0)
         if all_:
@@ -53,7 +54,7 @@ def _prev_next(ids, all_):
 
 
 def _subsets(positions, contiguous):
-    subsets = []
+    subsets: list[list[int]] = []
     for p, value in enumerate(positions):
         isnew = True
         new = []
@@ -115,7 +116,7 @@ def test_every_permutation_matches_moodle(grading, n):
     question = OrderingQuestion(id="o", text="Order", items=tuple(items), grading=grading)
     ids = list(range(1, n + 1))  # Moodle answer ids are non-zero
     for perm in itertools.permutations(range(n)):
-        response = [items[i] for i in perm]
+        response: list[JsonValue] = [items[i] for i in perm]
         expected = moodle_fraction(ids, [ids[i] for i in perm], grading)
         assert grade(question, response).fraction == pytest.approx(expected), (grading, perm)
 
@@ -144,7 +145,7 @@ def test_long_lists_grade_quickly_where_moodle_would_enumerate_exponentially():
     n = 400
     items = tuple(f"i{k}" for k in range(n))
     # Pairwise swaps: Moodle's subset enumeration doubles at every pair.
-    order = [items[k + 1 - 2 * (k % 2)] for k in range(n)]
+    order: list[JsonValue] = [items[k + 1 - 2 * (k % 2)] for k in range(n)]
     q = OrderingQuestion(id="o", text="", items=items, grading="longest_ordered_subset")
     assert grade(q, order).fraction == pytest.approx(0.5)
 

@@ -1,9 +1,15 @@
 from __future__ import annotations
 
 import pytest
+from pydantic import JsonValue
 
 from assessment_engine.grading.errors import SubmissionShapeError
-from assessment_engine.grading.models import DescriptionQuestion, EssayQuestion, TrueFalseQuestion
+from assessment_engine.grading.models import (
+    DescriptionQuestion,
+    EssayQuestion,
+    Question,
+    TrueFalseQuestion,
+)
 from assessment_engine.grading.submission import (
     SubmissionGrade,
     grade_from_json,
@@ -14,7 +20,7 @@ from assessment_engine.grading.submission import (
 )
 from tests.unit.grading.factories import mc, num, sa
 
-QUESTIONS = {
+QUESTIONS: dict[str, Question] = {
     "tf": TrueFalseQuestion(id="tf", text="t", answer=True, points=2),
     "mc": mc(("a", 1.0), ("b", 0.0), id="mc", points=3),
     "sa": sa(("Paris", 1.0), id="sa"),
@@ -26,7 +32,13 @@ ORDER = ["desc", "tf", "mc", "sa", "num", "essay"]
 
 
 def test_totals_order_and_flags():
-    answers = {"tf": True, "mc": ["a"], "sa": 42, "num": "0.1", "essay": "words"}
+    answers: dict[str, JsonValue] = {
+        "tf": True,
+        "mc": ["a"],
+        "sa": 42,
+        "num": "0.1",
+        "essay": "words",
+    }
     result = grade_submission(QUESTIONS, answers, ORDER)
     assert [g.question_id for g in result.grades] == ORDER
     assert result.total == pytest.approx(2 + 3 + 0.7)
@@ -65,7 +77,13 @@ def test_unknown_or_repeated_ids_are_caller_errors():
 
 
 def test_json_round_trip_is_exact():
-    answers = {"tf": False, "mc": ["a"], "sa": "paris", "num": "0.1000000000000001", "essay": "x"}
+    answers: dict[str, JsonValue] = {
+        "tf": False,
+        "mc": ["a"],
+        "sa": "paris",
+        "num": "0.1000000000000001",
+        "essay": "x",
+    }
     result = grade_submission(QUESTIONS, answers, ORDER)
     text = submission_grade_to_json(result)
     again = submission_grade_from_json(text)
@@ -77,7 +95,13 @@ def test_json_round_trip_is_exact():
 
 
 def test_grading_twice_gives_identical_json():
-    answers = {"tf": True, "mc": ["b"], "sa": "Paris", "num": "1", "essay": "x"}
+    answers: dict[str, JsonValue] = {
+        "tf": True,
+        "mc": ["b"],
+        "sa": "Paris",
+        "num": "1",
+        "essay": "x",
+    }
     one = submission_grade_to_json(grade_submission(QUESTIONS, answers, ORDER))
     two = submission_grade_to_json(grade_submission(QUESTIONS, answers, ORDER))
     assert one == two
