@@ -10,6 +10,7 @@
     │   └── ExamNotOpenError       before ``opens_at`` or after ``closes_at`` (start refused)
     ├── DeadlinePassedError        the deadline and its grace are over: 409 ``deadline_passed``
     ├── InvalidExamError           the exam definition breaks a rule (window, pools, zone): 422
+    │   └── InvalidBankError       the question bank does not import (every error positioned)
     └── RateLimitedError           admission control: retry after ``retry_after`` seconds: 429
 
 Messages never contain answer-key material: they may reach a student.
@@ -73,3 +74,9 @@ class RateLimitedError(ExamRuleError):
     def __init__(self, message: str, retry_after: float) -> None:
         super().__init__(message, {"retry_after_seconds": retry_after})
         self.retry_after = retry_after
+
+
+class InvalidBankError(InvalidExamError):
+    """The uploaded question bank does not import; details list every error with its position."""
+
+    code = "invalid_question_bank"

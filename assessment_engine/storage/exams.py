@@ -154,3 +154,8 @@ async def load_regrade(redis: aioredis.Redis, exam_id: str, regrade_id: str) -> 
 async def finish_regrade(redis: aioredis.Redis, exam_id: str, regrade_id: str) -> bool:
     """True for the one caller that applies the regrade (the proposal is deleted)."""
     return bool(await redis.delete(regrade_key(exam_id, regrade_id)))
+
+
+async def count_graded(redis: aioredis.Redis, exam_id: str) -> int:
+    """Submissions of the exam that have at least one final result (any key version)."""
+    return int(await redis.hlen(keys.latest_results(exam_id)))

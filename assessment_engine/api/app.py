@@ -1,0 +1,66 @@
+"""``create_app(settings) -> FastAPI``: the assessment service, wired once per process.
+
+Called by ``assessment-engine serve`` (uvicorn) and by the integration tests. The lifespan
+opens the Redis client, starts the auto-submit sweeper and closes both on shutdown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+import redis.asyncio as aioredis
+from fastapi import FastAPI
+
+from assessment_engine.api.auth import build_verifier
+from assessment_engine.api.context import AppContext, Clock, utc_clock
+from assessment_engine.api.errors import install_error_handlers
+from assessment_engine.api.middleware import BodySizeLimitMiddleware, MetricsMiddleware
+from assessment_engine.api.routes import dev, ops, proctor, schedule, student
+from assessment_engine.api.services.sweeper import run_sweeper
+from assessment_engine.api.settings import ApiSettings
+
+
+def create_app(
+    settings: ApiSettings | None = None,
+    *,
+    clock: Clock = utc_clock,
+    redis: aioredis.Redis | None = None,
+) -> FastAPI:
+    """The API. ``clock`` and ``redis`` are injectable for tests; the sweeper follows settings."""
+    settings = settings or ApiSettings()
+    client = redis or aioredis.Redis.from_url(settings.redis_url)
+    context = AppContext(redis=client, settings=settings, clock=clock)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        stop = asyncio.Event()
+        task = None
+        if settings.sweeper_enabled:
+            task = asyncio.create_task(run_sweeper(context, stop), name="auto-submit-sweeper")
+        try:
+            yield
+        finally:
+            stop.set()
+            if task is not None:
+                await task
+            if redis is None:
+                await client.aclose()
+
+    app = FastAPI(
+        title="Assessment service",
+        version="1.0.0",
+        description="Proctors schedule and run exams; students take them. See docs/api.md.",
+        lifespan=lifespan,
+    )
+    app.state.context = context
+    app.state.verifier = build_verifier(settings)
+    install_error_handlers(app)
+    for router in (proctor.router, student.router, schedule.router, ops.router):
+        app.include_router(router)
+    if settings.dev_issuer:
+        app.include_router(dev.router)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_bytes)
+    app.add_middleware(MetricsMiddleware)
+    return app

@@ -1,0 +1,206 @@
+"""Bearer-token authentication and role/ownership checks for every route.
+
+Tokens are EdDSA JWTs (claims in ``docs/contracts.md``) verified against the identity service's
+JWKS (cached, refetched once on an unknown ``kid``, refetches rate-limited), or against the
+development issuer's key when ``ASSESSMENT_DEV_ISSUER=true``. Routes declare who may call them
+with ``Depends(require_roles(...))``; the dependency's ``roles`` are what the authorization
+matrix test and ``docs/api.md`` read.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import httpx
+import jwt
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from fastapi import Request
+from jwt.algorithms import OKPAlgorithm
+from pydantic import BaseModel, ValidationError
+
+from assessment_engine.api.errors import AuthenticationError, AuthorizationError
+from assessment_engine.api.settings import ApiSettings
+
+Role = Literal["student", "proctor", "admin", "service"]
+ROLES: tuple[Role, ...] = ("student", "proctor", "admin", "service")
+_REQUIRED = ["exp", "iat", "sub", "iss", "aud"]
+
+
+class Principal(BaseModel):
+    """The verified caller."""
+
+    sub: str
+    role: Role
+    org: str = ""
+    jti: str = ""
+
+
+class JwksCache:
+    """Signing keys from a JWKS URL: cached, refetched on an unknown kid (rate-limited)."""
+
+    def __init__(self, url: str, ttl: float, min_refetch: float) -> None:
+        self.url = url
+        self.ttl = ttl
+        self.min_refetch = min_refetch
+        self._keys: dict[str, Any] = {}
+        self._fetched_at = float("-inf")
+
+    async def _fetch(self) -> None:
+        async with httpx.AsyncClient(timeout=5.0) as client:
+            response = await client.get(self.url)
+            response.raise_for_status()
+            document = response.json()
+        keys: dict[str, Any] = {}
+        for jwk in document.get("keys", []):
+            if jwk.get("kty") == "OKP" and jwk.get("kid"):
+                keys[str(jwk["kid"])] = OKPAlgorithm.from_jwk(jwk)
+        self._keys = keys
+        self._fetched_at = time.monotonic()
+
+    async def key(self, kid: str) -> Any:
+        age = time.monotonic() - self._fetched_at
+        known = kid in self._keys
+        if (known and age > self.ttl) or (not known and age >= self.min_refetch):
+            try:
+                await self._fetch()
+            except (httpx.HTTPError, ValueError) as exc:
+                if kid not in self._keys:
+                    raise AuthenticationError(
+                        "invalid_token", "signing keys are unavailable"
+                    ) from exc
+        if kid not in self._keys:
+            raise AuthenticationError("invalid_token", "unknown signing key")
+        return self._keys[kid]
+
+
+class DevIssuer:
+    """Development token issuer: an Ed25519 key made at start-up (never in production)."""
+
+    def __init__(self, issuer: str, audience: str, ttl: int) -> None:
+        self.issuer = issuer
+        self.audience = audience
+        self.ttl = ttl
+        self.kid = f"dev-{uuid.uuid4().hex[:12]}"
+        self._private = Ed25519PrivateKey.generate()
+        self.public_key = self._private.public_key()
+
+    def mint(self, sub: str, role: Role, org: str = "", ttl: int | None = None) -> str:
+        now = int(time.time())
+        claims = {
+            "iss": self.issuer,
+            "aud": self.audience,
+            "sub": sub,
+            "role": role,
+            "org": org,
+            "iat": now,
+            "exp": now + (ttl if ttl is not None else self.ttl),
+            "jti": uuid.uuid4().hex,
+        }
+        return jwt.encode(claims, self._private, algorithm="EdDSA", headers={"kid": self.kid})
+
+    def jwks(self) -> dict[str, Any]:
+        jwk: dict[str, Any] = OKPAlgorithm.to_jwk(self.public_key, as_dict=True)
+        jwk.update({"kid": self.kid, "use": "sig", "alg": "EdDSA"})
+        return {"keys": [jwk]}
+
+
+@dataclass
+class TokenVerifier:
+    """Verifies bearer tokens with the dev issuer's key or the JWKS cache."""
+
+    settings: ApiSettings
+    dev: DevIssuer | None
+    jwks: JwksCache | None
+
+    async def verify(self, token: str) -> Principal:
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as exc:
+            raise AuthenticationError("invalid_token", "the token is malformed") from exc
+        if header.get("alg") != "EdDSA":
+            raise AuthenticationError("invalid_token", "the token must be signed with EdDSA")
+        kid = str(header.get("kid", ""))
+        key = await self._key(kid)
+        try:
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=["EdDSA"],
+                audience=self.settings.jwt_audience,
+                issuer=self.settings.jwt_issuer,
+                leeway=self.settings.jwt_leeway_seconds,
+                options={"require": _REQUIRED},
+            )
+        except jwt.ExpiredSignatureError as exc:
+            raise AuthenticationError("expired_token", "the token has expired") from exc
+        except jwt.PyJWTError as exc:
+            raise AuthenticationError("invalid_token", f"the token is invalid: {exc}") from exc
+        try:
+            return Principal(
+                sub=str(claims["sub"]),
+                role=claims.get("role"),
+                org=str(claims.get("org", "")),
+                jti=str(claims.get("jti", "")),
+            )
+        except ValidationError as exc:
+            raise AuthenticationError("invalid_token", "the token has no valid role") from exc
+
+    async def _key(self, kid: str) -> Any:
+        if self.dev is not None and kid == self.dev.kid:
+            return self.dev.public_key
+        if self.jwks is None:
+            raise AuthenticationError("invalid_token", "unknown signing key")
+        return await self.jwks.key(kid)
+
+
+def build_verifier(settings: ApiSettings) -> TokenVerifier:
+    dev = None
+    if settings.dev_issuer:
+        dev = DevIssuer(settings.jwt_issuer, settings.jwt_audience, settings.dev_token_ttl_seconds)
+    jwks = None
+    if settings.jwks_url:
+        jwks = JwksCache(
+            settings.jwks_url, settings.jwks_cache_seconds, settings.jwks_min_refetch_seconds
+        )
+    return TokenVerifier(settings, dev, jwks)
+
+
+def bearer_token(request: Request) -> str:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if not header:
+        raise AuthenticationError("missing_token", "a bearer token is required")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise AuthenticationError(
+            "invalid_token", "the Authorization header must be 'Bearer <token>'"
+        )
+    return token.strip()
+
+
+class require_roles:  # noqa: N801 - used like a function: Depends(require_roles("proctor"))
+    """Dependency: the verified principal, if its role is one of ``roles``."""
+
+    def __init__(self, *roles: Role) -> None:
+        self.roles: frozenset[Role] = frozenset(roles)
+
+    async def __call__(self, request: Request) -> Principal:
+        verifier: TokenVerifier = request.app.state.verifier
+        principal = await verifier.verify(bearer_token(request))
+        if principal.role not in self.roles:
+            raise AuthorizationError(
+                f"role {principal.role!r} may not call this route",
+                {"required_roles": sorted(self.roles), "role": principal.role},
+            )
+        return principal
+
+
+def ensure_owner(principal: Principal, owner: str) -> None:
+    """Proctors act only on their own exams; admins and services on all."""
+    if principal.role in ("admin", "service"):
+        return
+    if principal.role == "proctor" and principal.sub == owner:
+        return
+    raise AuthorizationError("you are not the owner of this exam")

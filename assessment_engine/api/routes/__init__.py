@@ -1,0 +1,1 @@
+"""HTTP routes by audience: proctor, student, schedule (operators), ops (probes), dev issuer."""

@@ -1,0 +1,255 @@
+"""Attempt services: start (admission control), questions, autosave, submit, auto-submit, results.
+
+Called by the student routes, the proctor attempt actions and the auto-submit sweeper. The
+deadline is checked on every access: an attempt whose grace is over is submitted with its last
+saved answers (dated at the deadline) before the request is answered.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from assessment_engine.api.auth import Principal
+from assessment_engine.api.context import AppContext
+from assessment_engine.api.schemas import AutosaveBody
+from assessment_engine.exams import lifecycle
+from assessment_engine.exams.errors import (
+    AlreadySubmittedError,
+    AttemptNotActiveError,
+    DeadlinePassedError,
+    NotFoundError,
+    RateLimitedError,
+    StaleSaveError,
+)
+from assessment_engine.exams.models import Attempt, Exam
+from assessment_engine.exams.selection import new_seed, option_seed
+from assessment_engine.exams.timing import final_instant
+from assessment_engine.grading.student_view import student_view
+from assessment_engine.storage import attempts as store
+from assessment_engine.storage import exams as exam_store
+from assessment_engine.storage.attempts import SavedAnswer
+from assessment_engine.storage.events import publish_event
+from assessment_engine.storage.models import NewSubmission, Receipt
+from assessment_engine.storage.questions import load_questions
+from assessment_engine.storage.submissions import accept_submission
+
+
+@dataclass(frozen=True)
+class Submitted:
+    attempt: Attempt
+    receipt: Receipt
+
+
+async def _final_at(ctx: AppContext, exam: Exam, attempt: Attempt) -> datetime:
+    return final_instant(lifecycle.deadline_of(exam, attempt, ctx.now()), exam.timing.grace_seconds)
+
+
+async def start(ctx: AppContext, principal: Principal, exam_id: str) -> tuple[Attempt, bool]:
+    """The student's attempt: the existing one, or a new one if admitted (True = created)."""
+    exam = await exam_store.get_exam(ctx.redis, exam_id)
+    existing = await store.get_attempt(ctx.redis, exam_id, principal.sub)
+    if existing is not None:
+        return await settle(ctx, exam, existing), False
+    now = ctx.now()
+    attempt = lifecycle.start_attempt(exam, principal.sub, uuid.uuid4().hex, new_seed(), now)
+    decision = await store.take_admission_token(
+        ctx.redis,
+        exam_id,
+        now.timestamp(),
+        ctx.settings.admission_rate_per_second,
+        ctx.settings.admission_burst,
+    )
+    if not decision.allowed:
+        raise RateLimitedError(
+            "too many attempts are starting; retry shortly", decision.retry_after
+        )
+    stored = await store.create_attempt(ctx.redis, attempt, await _final_at(ctx, exam, attempt))
+    if stored.attempt_id != attempt.attempt_id:
+        return stored, False
+    await publish_event(
+        ctx.redis,
+        "attempt.started",
+        exam_id,
+        {
+            "attempt_id": stored.attempt_id,
+            "student_id": stored.student_id,
+            "started_at": stored.started_at.isoformat(),
+            "deadline": lifecycle.deadline_of(exam, stored, now).isoformat(),
+            "question_count": len(stored.question_ids),
+        },
+    )
+    return stored, True
+
+
+async def load(ctx: AppContext, exam_id: str, student_id: str) -> tuple[Exam, Attempt]:
+    """Exam and attempt, after the on-access deadline check (may auto-submit)."""
+    exam = await exam_store.get_exam(ctx.redis, exam_id)
+    attempt = await store.require_attempt(ctx.redis, exam_id, student_id)
+    return exam, await settle(ctx, exam, attempt)
+
+
+async def settle(ctx: AppContext, exam: Exam, attempt: Attempt) -> Attempt:
+    """Auto-submit the attempt if its grace is over; otherwise return it unchanged."""
+    plan = lifecycle.auto_submit_due(exam, attempt, ctx.now())
+    if plan is None:
+        return attempt
+    owner = await store.claim_submit(
+        ctx.redis, exam.exam_id, attempt.student_id, f"auto-{attempt.attempt_id}"
+    )
+    return (await complete(ctx, exam, attempt, plan, owner)).attempt
+
+
+async def sweep_one(ctx: AppContext, exam_id: str, student_id: str) -> None:
+    """The sweeper's step for one indexed attempt: auto-submit it or re-index its new end."""
+    exam = await exam_store.get_exam(ctx.redis, exam_id)
+    attempt = await store.get_attempt(ctx.redis, exam_id, student_id)
+    if attempt is None:
+        return
+    attempt = await settle(ctx, exam, attempt)
+    if not attempt.finished:
+        await store.reschedule(ctx.redis, exam_id, student_id, await _final_at(ctx, exam, attempt))
+
+
+async def complete(
+    ctx: AppContext,
+    exam: Exam,
+    attempt: Attempt,
+    plan: lifecycle.SubmitPlan,
+    idempotency_key: str,
+    *,
+    terminated: bool = False,
+) -> Submitted:
+    """Store the submission (atomic, idempotent), then record it on the attempt."""
+    saved = await store.load_answers(ctx.redis, exam.exam_id, attempt.student_id)
+    receipt = await accept_submission(
+        ctx.redis,
+        NewSubmission(
+            exam_id=exam.exam_id,
+            attempt_id=attempt.attempt_id,
+            student_id=attempt.student_id,
+            idempotency_key=idempotency_key,
+            answers={qid: s.answer for qid, s in saved.items() if qid in attempt.question_ids},
+            question_ids=list(attempt.question_ids),
+            key_version=exam.key_version,
+            received_at=ctx.now(),
+            late=plan.late,
+            auto_submitted=plan.auto,
+        ),
+    )
+
+    def record(current: Attempt) -> Attempt:
+        if current.finished:
+            return current
+        return lifecycle.record_submit(
+            current,
+            plan,
+            submission_id=receipt.submission_id,
+            received_at=ctx.now(),
+            idempotency_key=idempotency_key,
+            terminated=terminated,
+        )
+
+    updated = await store.update_attempt(ctx.redis, exam.exam_id, attempt.student_id, record)
+    if updated.submission_id == receipt.submission_id and not receipt.duplicate:
+        await publish_event(
+            ctx.redis,
+            "attempt.terminated" if terminated else "attempt.submitted",
+            exam.exam_id,
+            {
+                "attempt_id": updated.attempt_id,
+                "student_id": updated.student_id,
+                "submission_id": receipt.submission_id,
+                "submitted_at": plan.submitted_at.isoformat(),
+                "received_at": receipt.received_at,
+                "late": plan.late,
+                "auto_submitted": plan.auto,
+            },
+        )
+    return Submitted(updated, receipt)
+
+
+def _receipt_of(attempt: Attempt) -> Receipt:
+    return Receipt(
+        submission_id=attempt.submission_id or "",
+        received_at=attempt.received_at.isoformat() if attempt.received_at else "",
+        duplicate=True,
+    )
+
+
+async def submit(
+    ctx: AppContext,
+    principal: Principal,
+    exam_id: str,
+    idempotency_key: str,
+    final_answers: dict[str, AutosaveBody],
+) -> Submitted:
+    """The student's submit; a repeat with the same key returns the first receipt."""
+    exam, attempt = await load(ctx, exam_id, principal.sub)
+    if attempt.finished:
+        if attempt.idempotency_key == idempotency_key:
+            return Submitted(attempt, _receipt_of(attempt))
+        if attempt.auto_submitted:
+            raise DeadlinePassedError(
+                "the deadline has passed; your saved answers were submitted",
+                {"submission_id": attempt.submission_id, "status": attempt.status},
+            )
+        raise AlreadySubmittedError(
+            "the attempt is already submitted",
+            {"submission_id": attempt.submission_id, "status": attempt.status},
+        )
+    plan = lifecycle.plan_submit(exam, attempt, ctx.now())
+    for question_id, body in final_answers.items():
+        try:
+            await autosave(ctx, principal, exam_id, question_id, body, exam=exam, attempt=attempt)
+        except StaleSaveError:
+            continue
+    owner = await store.claim_submit(ctx.redis, exam_id, principal.sub, idempotency_key)
+    if owner != idempotency_key:
+        raise AlreadySubmittedError(
+            "another submit of this attempt is in progress", {"status": attempt.status}
+        )
+    return await complete(ctx, exam, attempt, plan, idempotency_key)
+
+
+async def autosave(
+    ctx: AppContext,
+    principal: Principal,
+    exam_id: str,
+    question_id: str,
+    body: AutosaveBody,
+    *,
+    exam: Exam | None = None,
+    attempt: Attempt | None = None,
+) -> SavedAnswer:
+    if exam is None or attempt is None:
+        exam, attempt = await load(ctx, exam_id, principal.sub)
+    if question_id not in attempt.question_ids:
+        raise NotFoundError("no such question in your attempt", {"question_id": question_id})
+    now = ctx.now()
+    lifecycle.check_answerable(exam, attempt, now)
+    return await store.save_answer(
+        ctx.redis, exam_id, principal.sub, question_id, body.seq, body.answer, now
+    )
+
+
+async def questions(
+    ctx: AppContext, principal: Principal, exam_id: str
+) -> tuple[Attempt, list[dict[str, Any]], dict[str, SavedAnswer]]:
+    """The attempt's questions as student views (no key material) and the saved answers."""
+    exam, attempt = await load(ctx, exam_id, principal.sub)
+    if attempt.finished:
+        raise AlreadySubmittedError("the attempt is finished", {"status": attempt.status})
+    if attempt.status == "paused":
+        raise AttemptNotActiveError("the attempt is paused by a proctor", {"status": "paused"})
+    bank = await load_questions(ctx.redis, exam_id, attempt.key_version)
+    views = []
+    for qid in attempt.question_ids:
+        question = bank[qid]
+        if not exam.shuffle_options and hasattr(question, "shuffle"):
+            question = question.model_copy(update={"shuffle": False})
+        views.append(student_view(question, option_seed(attempt.seed, qid)))
+    saved = await store.load_answers(ctx.redis, exam_id, principal.sub)
+    return attempt, views, saved
