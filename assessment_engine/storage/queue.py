@@ -65,7 +65,7 @@ class GradingQueue:
         self.lease_ms = lease_ms
         self.max_deliveries = max_deliveries
         self._refresh_s = streams_refresh_s
-        self._reclaim_every_s = (reclaim_interval_ms or max(100, lease_ms // 4)) / 1000
+        self._reclaim_every_s = (reclaim_interval_ms or max(50, min(1000, lease_ms // 4))) / 1000
         self._streams: list[str] = []
         self._grouped: set[str] = set()
         self._refreshed_at = float("-inf")
