@@ -11,6 +11,7 @@ import typer
 from assessment_engine.api import cli as api_cli
 from assessment_engine.authoring import cli as authoring_cli
 from assessment_engine.overflow import cli as overflow_cli
+from assessment_engine.simulation import cli as simulation_cli
 from assessment_engine.surge import cli as surge_cli
 from assessment_engine.worker import cli as worker_cli
 from autoscaler_operator import cli as operator_cli
@@ -24,6 +25,13 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+
+
+@app.callback()
+def _root() -> None:
+    """Exam platform: grading, authoring import, API, workers, overflow to Lambda, operator."""
+
+
 for component in (
     authoring_cli,
     api_cli,
@@ -33,6 +41,7 @@ for component in (
     operator_cli,
     platform_cli,
     surge_cli,
+    simulation_cli,
 ):
     component.register(app)
 
