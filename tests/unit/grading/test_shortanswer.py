@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from assessment_engine.grading import InvalidResponseError, grade
@@ -74,11 +72,9 @@ def test_wrong_shapes_are_rejected(response):
         grade(sa(("Paris", 1.0)), response)
 
 
+@pytest.mark.timeout(10)
 def test_pathological_patterns_run_in_linear_time():
-    pattern = "*a" * 2000 + "*b"
-    text = "a" * 50_000
-    started = time.perf_counter()
-    assert not wildcard_match(pattern, text)
+    # A backtracking ``.*`` regex takes astronomically long on these; the timeout is the bound.
+    assert not wildcard_match("*a" * 2000 + "*b", "a" * 50_000)
     assert not wildcard_match("*" * 10_000 + "a" * 30 + "*" * 10_000 + "b", "a" * 60_000)
-    # A backtracking regex would take astronomically long here; this is a generous sanity bound.
-    assert time.perf_counter() - started < 5.0
+    assert wildcard_match("*a*" * 5000, "a" * 5000)
