@@ -34,7 +34,7 @@ from assessment_engine.storage.attempts import SavedAnswer
 from assessment_engine.storage.events import publish_event
 from assessment_engine.storage.models import NewSubmission, Receipt
 from assessment_engine.storage.questions import load_questions
-from assessment_engine.storage.submissions import accept_submission
+from assessment_engine.storage.submissions import accept_submission, find_receipt
 
 
 @dataclass(frozen=True)
@@ -147,7 +147,7 @@ async def complete(
             current,
             plan,
             submission_id=receipt.submission_id,
-            received_at=ctx.now(),
+            received_at=datetime.fromisoformat(receipt.received_at.replace("Z", "+00:00")),
             idempotency_key=idempotency_key,
             terminated=terminated,
         )
@@ -190,7 +190,8 @@ async def submit(
     exam, attempt = await load(ctx, exam_id, principal.sub)
     if attempt.finished:
         if attempt.idempotency_key == idempotency_key:
-            return Submitted(attempt, _receipt_of(attempt))
+            stored = await find_receipt(ctx.redis, exam_id, principal.sub, idempotency_key)
+            return Submitted(attempt, stored or _receipt_of(attempt))
         if attempt.auto_submitted:
             raise DeadlinePassedError(
                 "the deadline has passed; your saved answers were submitted",
