@@ -109,10 +109,10 @@ def main(argv: list[str] | None = None) -> int:
     path = Path(args[0]) if args else DEFAULT_TEMPLATE
     result = check_template(path.read_text())
     for line in result.errors:
-        print(f"ERROR {line}")  # noqa: T201
+        print(f"ERROR {line}")
     for line in result.warnings:
-        print(f"WARN  {line}")  # noqa: T201
-    print(f"{path}: {'OK' if result.ok else 'FAILED'} ({len(result.resources)} resources)")  # noqa: T201
+        print(f"WARN  {line}")
+    print(f"{path}: {'OK' if result.ok else 'FAILED'} ({len(result.resources)} resources)")
     return 0 if result.ok else 1
 
 

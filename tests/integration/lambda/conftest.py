@@ -37,7 +37,7 @@ class RunningService:
         return lambda_client(self.endpoint_url, **config)
 
 
-def lambda_client(endpoint_url: str, **config: object):  # type: ignore[no-untyped-def]
+def lambda_client(endpoint_url: str, **config: object):
     """A plain boto3 Lambda client; one attempt so throttles and timeouts are observable."""
     options: dict[str, object] = {"retries": {"total_max_attempts": 1}, "read_timeout": 30}
     options.update(config)
@@ -47,7 +47,7 @@ def lambda_client(endpoint_url: str, **config: object):  # type: ignore[no-untyp
         region_name="us-east-1",
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
-        config=Config(**options),  # type: ignore[arg-type]
+        config=Config(**options),
     )
 
 
@@ -104,5 +104,5 @@ def running_service(code_root: Path) -> Iterator[RunningService]:
 
 
 @pytest.fixture
-def lam(running_service: RunningService):  # type: ignore[no-untyped-def]
+def lam(running_service: RunningService):
     return lambda_client(running_service.endpoint_url)

@@ -7,13 +7,14 @@ import json
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from .conftest import PROBE_TIMEOUT, RunningService
 
 
-def invoke(lam, name: str, event: dict, **kwargs):  # type: ignore[no-untyped-def]
+def invoke(lam, name: str, event: dict[str, Any], **kwargs):
     response = lam.invoke(FunctionName=name, Payload=json.dumps(event).encode(), **kwargs)
     return response, json.loads(response["Payload"].read() or b"null")
 
@@ -28,7 +29,7 @@ def cold_starts(service: RunningService, function: str) -> float:
 def test_cold_start_then_warm_invokes_reuse_the_same_environment(lam, running_service) -> None:
     before = cold_starts(running_service, "probe")
     first, body1 = invoke(lam, "probe", {"op": "hello"})
-    second, body2 = invoke(lam, "probe", {"op": "hello"})
+    _second, body2 = invoke(lam, "probe", {"op": "hello"})
     assert first["StatusCode"] == 200
     assert "FunctionError" not in first
     assert body1["pid"] == body2["pid"]
@@ -112,7 +113,7 @@ def test_reserved_concurrency_used_up_raises_too_many_requests_with_reason(
     lam, running_service
 ) -> None:
     pool = running_service.service.registry.get("probe-reserved")
-    results: list[object] = []
+    results: list[Any] = []
     slow = threading.Thread(
         target=lambda: results.append(invoke(lam, "probe-reserved", {"op": "sleep", "seconds": 1}))
     )
@@ -127,7 +128,8 @@ def test_reserved_concurrency_used_up_raises_too_many_requests_with_reason(
     error = caught.value.response
     assert error["ResponseMetadata"]["HTTPStatusCode"] == 429
     assert error["Reason"] == "ReservedFunctionConcurrentInvocationLimitExceeded"
-    assert results and results[0][0]["StatusCode"] == 200  # type: ignore[index]
+    assert results
+    assert results[0][0]["StatusCode"] == 200
 
 
 def test_reserved_concurrency_zero_throttles_every_invoke(lam) -> None:
