@@ -92,3 +92,28 @@ def jwks_source(identity: Identity) -> JwksKeySource:
 @pytest.fixture
 def jwks_verifier(jwks_source: JwksKeySource) -> TokenVerifier:
     return TokenVerifier(jwks_source, issuer=ISSUER, audience="exam-platform")
+
+
+async def user_id(identity: Identity, headers: dict[str, str]) -> str:
+    me = await identity.client.get("/v1/me", headers=headers)
+    return str(me.json()["user_id"])
+
+
+async def create_exam(redis: aioredis.Redis, exam_id: str, owner: str, org: str = "uni-a") -> None:
+    """An exam definition in the assessment engine's store (owner = proctor's subject)."""
+    from datetime import UTC, datetime, timedelta
+
+    from assessment_engine.exams.models import Exam, ExamTiming
+    from assessment_engine.storage.exams import create_exam as store_exam
+
+    now = datetime.now(UTC)
+    exam = Exam(
+        exam_id=exam_id,
+        title=f"Exam {exam_id}",
+        owner=owner,
+        org=org,
+        created_at=now,
+        timing=ExamTiming(opens_at=now - timedelta(hours=2), closes_at=now - timedelta(hours=1)),
+        question_ids=("i1", "i2", "i3", "i4"),
+    )
+    await store_exam(redis, exam)

@@ -1,0 +1,32 @@
+"""Who owns an exam: read from the assessment engine's exam store (same Redis).
+
+Called by analytics and notifications to authorise proctors. Domain events carry no owner, so
+the owner is resolved from the exam definition (``Exam.owner``, the proctor's subject id) via
+``assessment_engine.storage.exams``; a ``owner``/``proctor_id`` field in event data, if present,
+is used first by the notifications service.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import redis.asyncio as aioredis
+
+from assessment_engine.exams.errors import NotFoundError
+from assessment_engine.storage.exams import get_exam
+
+
+@dataclass(frozen=True)
+class ExamOwnership:
+    exam_id: str
+    owner: str
+    org: str
+
+
+async def exam_ownership(redis: aioredis.Redis, exam_id: str) -> ExamOwnership | None:
+    """The exam's owner and organisation, or None if the exam is unknown."""
+    try:
+        exam = await get_exam(redis, exam_id)
+    except NotFoundError:
+        return None
+    return ExamOwnership(exam_id=exam.exam_id, owner=exam.owner, org=exam.org)
