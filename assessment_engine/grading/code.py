@@ -126,7 +126,7 @@ def _shown(text: str) -> str:
     return repr(text if len(text) <= SHOWN_CHARS else text[:SHOWN_CHARS] + "…")
 
 
-def test_outcome(test: CodeTestCase, result: RunResult) -> tuple[str, str]:
+def outcome_of(test: CodeTestCase, result: RunResult) -> tuple[str, str]:
     """(outcome, detail for a visible test) of one run, comparing outside the sandbox."""
     if result.outcome != "ok":
         detail = f"{result.outcome}: {result.reason}"
@@ -188,13 +188,13 @@ def grade_code(question: CodeQuestion, response: JsonValue) -> Grade:
     """Grade a code response (see module docstring). Idempotent: same inputs, same grade."""
     if response is None:
         outcomes = [("not_answered", "not answered")] * len(question.tests)
-        fraction, parts = shape_parts(question, outcomes)
+        _, parts = shape_parts(question, outcomes)
         return build_grade(question, "code", Outcome(0.0, parts), GRADER_VERSION)
     source = _source(question, response)
     pool = default_pool()
     requests = [request_for(source, test, question.limits) for test in question.tests]
     results = pool.run_many(requests)
-    outcomes = [test_outcome(t, r) for t, r in zip(question.tests, results, strict=True)]
+    outcomes = [outcome_of(t, r) for t, r in zip(question.tests, results, strict=True)]
     fraction, parts = shape_parts(question, outcomes)
     log.info(
         "code question graded",

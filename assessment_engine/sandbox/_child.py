@@ -16,6 +16,7 @@ from __future__ import annotations
 import builtins
 import contextlib
 import ctypes
+import gc
 import json
 import linecache
 import math
@@ -49,7 +50,32 @@ CAP_LAST = 63
 RO_BINDS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 ETC_FILES = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime")
 DEV_FILES = ("/dev/null", "/dev/zero", "/dev/urandom", "/dev/random")
+STAGING_DIRS = ("/mnt", "/srv", "/media", "/opt")
 WORK_ROOT = "/sandbox"
+# Imported once in the zygote: runs get them for free (each run forks its own copy), and they
+# stay importable where the run's uid cannot read the interpreter's directory.
+PRELOAD = (
+    "array",
+    "bisect",
+    "collections",
+    "copy",
+    "dataclasses",
+    "datetime",
+    "decimal",
+    "enum",
+    "fractions",
+    "functools",
+    "heapq",
+    "itertools",
+    "math",
+    "operator",
+    "random",
+    "re",
+    "statistics",
+    "string",
+    "textwrap",
+    "typing",
+)
 UID_BASE = 200_000  # per-zygote uid = UID_BASE + zygote pid: unique among live zygotes
 STATUS_INTERNAL = 70
 TRACE_LIMIT = 2000
@@ -91,7 +117,13 @@ def _bind_ro(src: str, dst: str) -> None:
 
 def _build_root(python_prefix: str) -> None:
     """Minimal root: read-only system and Python, /dev basics, a tmpfs for work dirs."""
-    new_root = tempfile.mkdtemp(prefix="sbx-root-")
+    # Stage the new root on a directory that exists and holds none of the sources: the tmpfs
+    # lives only in this mount namespace, so nothing is left on the host.
+    new_root = next(
+        d
+        for d in (*STAGING_DIRS, tempfile.gettempdir())
+        if os.path.isdir(d) and not python_prefix.startswith(d + "/")
+    )
     _mount("tmpfs", new_root, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=755")
     binds: list[str] = []
     for src in (*RO_BINDS, python_prefix, *ETC_FILES, *DEV_FILES):
@@ -362,7 +394,10 @@ def _child(header: dict[str, Any], fds: list[int], state: State) -> None:
     sys.stdin = open(0, encoding="utf-8", errors="replace", closefd=False)  # noqa: SIM115
     sys.stdout = open(1, "w", encoding="utf-8", errors="replace", closefd=False)  # noqa: SIM115
     sys.stderr = open(2, "w", encoding="utf-8", errors="replace", closefd=False)  # noqa: SIM115
-    _apply_rlimits(limits, int(state.vm_base))
+    random_module = sys.modules.get("random")
+    if random_module is not None:  # deterministic programs stay deterministic across zygotes
+        random_module.seed(0)
+    _apply_rlimits(limits, state.vm_base)
     if header.get("audit", True):
         _install_audit_hook(workdir, tuple(state.readable))
     report = _execute(job)
@@ -482,6 +517,9 @@ def _vm_size() -> int:
 
 
 def main() -> None:
+    for name in PRELOAD:
+        with contextlib.suppress(ImportError):
+            __import__(name)
     control_fd, requested = int(sys.argv[1]), sys.argv[2]
     sock = socket.socket(fileno=control_fd)  # EOF on it (the parent died) ends the zygote
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
@@ -499,6 +537,7 @@ def main() -> None:
         run_uid=UID_BASE + os.getpid() if os.geteuid() == 0 else os.geteuid(),
         readable=(prefix + os.sep, "/usr/lib/", "/usr/local/lib/", "/dev/urandom"),
     )
+    gc.freeze()  # keep the collector from touching (and copying) the zygote's pages per run
     sock.send(json.dumps({"event": "hello", "layer": layer, "reason": reason}).encode())
     while True:
         message, fds, _, _ = socket.recv_fds(sock, 65536, 8)
