@@ -60,7 +60,8 @@ def evaluate(question: MultipleChoiceQuestion, response: JsonValue) -> Outcome:
     if not chosen:
         return Outcome(0.0, (part("selection", 0.0, 1.0, False, "no option selected"),))
     # fsum is exactly rounded, hence independent of the selection order.
-    fraction = clamp01(math.fsum(choice.fraction for choice in chosen))
+    raw = chosen[0].fraction if len(chosen) == 1 else math.fsum([c.fraction for c in chosen])
+    fraction = clamp01(raw)
     feedback = tuple(choice.feedback for choice in chosen if choice.feedback)
     detail = f"{len(chosen)} option(s) selected"
     return Outcome(fraction, (part("selection", fraction, 1.0, fraction >= 1.0, detail),), feedback)

@@ -29,7 +29,7 @@ _CHUNK = re.compile(r"[+-]?[0-9.,]*")
 _GROUPED = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+")
 _ONE_THOUSANDS = re.compile(r"[+-]?[1-9]\d{0,2},\d{3}")
 _PLAIN = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
-_EXPONENT = re.compile(r"e[+-]?\d+")
+_EXPONENT = re.compile(r"[eE][+-]?\d+")
 
 
 def _strip_commas(chunk: str) -> str:
@@ -50,7 +50,8 @@ def parse_number(text: str) -> tuple[float, str]:
     if len(text) > MAX_CHARS:
         raise ValueError(f"longer than {MAX_CHARS} characters")
     compact = "".join(text.split()).replace("\u2212", "-")
-    compact = _EXPONENT_FORMS.sub(r"e\1", compact)
+    if "0" in compact:  # every "x10^3"-style exponent contains a 0; skip the regex otherwise
+        compact = _EXPONENT_FORMS.sub(r"e\1", compact)
     chunk_match = _CHUNK.match(compact)
     chunk = chunk_match.group(0) if chunk_match else ""
     rest = compact[len(chunk) :]

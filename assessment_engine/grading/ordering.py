@@ -35,22 +35,32 @@ from assessment_engine.grading.models import OrderingQuestion
 from assessment_engine.grading.outcome import Outcome, part
 
 
+def _index(items: tuple[str, ...]) -> dict[str, int] | Counter[str]:
+    """Item -> correct index when items are unique, else the multiset of items."""
+    index = {item: position for position, item in enumerate(items)}
+    return index if len(index) == len(items) else Counter(items)
+
+
 def _positions(question: OrderingQuestion, response: JsonValue) -> list[int]:
     """Map the response to correct positions: ``result[i]`` = correct index of item i."""
     if not isinstance(response, list):
         raise InvalidResponseError(question.id, "expected a list of item texts")
     texts = [item for item in response if isinstance(item, str)]
-    if len(texts) != len(response):
-        raise InvalidResponseError(question.id, "expected a list of item texts")
     items = question.items
-    if len(texts) != len(items) or Counter(texts) != compiled(
-        question, "ordering", lambda: Counter(items)
-    ):
+    if len(texts) != len(response) or len(texts) != len(items):
+        raise InvalidResponseError(question.id, "expected a permutation of the item texts")
+    table = compiled(question, "ordering", lambda: _index(items))
+    if not isinstance(table, Counter):
+        positions = [table.get(text, -1) for text in texts]
+        if -1 in positions or len(set(positions)) != len(items):
+            raise InvalidResponseError(question.id, "the list is not a permutation of the items")
+        return positions
+    if Counter(texts) != table:
         raise InvalidResponseError(question.id, "the list is not a permutation of the items")
     slots: dict[str, list[int]] = {}
-    for index in range(len(items) - 1, -1, -1):
-        slots.setdefault(items[index], []).append(index)
-    return [slots[item].pop() for item in texts]
+    for position in range(len(items) - 1, -1, -1):
+        slots.setdefault(items[position], []).append(position)
+    return [slots[text].pop() for text in texts]
 
 
 def _longest_increasing(values: list[int]) -> int:

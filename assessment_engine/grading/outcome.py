@@ -4,14 +4,21 @@ Per-type modules (``choice``, ``numerical``, ...) return an :class:`Outcome` (a 
 [0, 1] plus details) rather than a ``Grade``, so that ``cloze`` can reuse them per blank and
 ``engine`` builds the final ``Grade`` in one place. Called by every grader and by the engine.
 
-Grades are built with ``model_construct`` (no re-validation): every value here is produced by
-this package with the right types, and validation dominated the hot path (see
-``benchmarks/grading/RESULTS.md``).
+Grades are built without re-validation: every value here is produced by this package with the
+right types, and validation (even ``model_construct``) dominated the hot path (see
+``benchmarks/grading/RESULTS.md``). ``instance`` fills a pydantic v2 model's storage slots the
+way ``model_construct`` does, minus its per-field loop; an import-time self-check compares it
+with a validated model and falls back to ``model_construct`` if pydantic's layout ever changes.
+Identical ``PartResult``s (immutable) are shared through a small cache.
 """
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Any, NamedTuple, TypeVar
+
+from pydantic import BaseModel
 
 from assessment_engine.grading.models import (
     Grade,
@@ -35,13 +42,52 @@ class Outcome(NamedTuple):
     status: GradeStatus = "graded"
 
 
+_new = object.__new__
+_set = object.__setattr__
+M = TypeVar("M", bound=BaseModel)
+
+
+def _fast_instance(cls: type[M], values: dict[str, Any]) -> M:
+    instance = _new(cls)
+    _set(instance, "__dict__", values)
+    _set(instance, "__pydantic_fields_set__", set(values))
+    _set(instance, "__pydantic_extra__", None)
+    _set(instance, "__pydantic_private__", None)
+    return instance
+
+
+def _slow_instance(cls: type[M], values: dict[str, Any]) -> M:
+    return cls.model_construct(**values)
+
+
+def _choose_instance() -> Callable[[type[M], dict[str, Any]], M]:
+    sample = {"part": "p", "score": 0.5, "max_score": 1.0, "correct": False, "detail": "d"}
+    try:
+        fast = _fast_instance(PartResult, dict(sample))
+        valid = PartResult(**sample)
+        if fast == valid and fast.model_dump_json() == valid.model_dump_json():
+            return _fast_instance
+    except Exception:  # noqa: S110 - any surprise means: use the documented API
+        pass
+    return _slow_instance
+
+
+instance = _choose_instance()
+
+
+@lru_cache(maxsize=8192)
 def part(
     part_name: str, score: float, max_score: float, correct: bool, detail: str = ""
 ) -> PartResult:
-    """Build a ``PartResult`` without re-validating values this package computed itself."""
-    return PartResult.model_construct(
-        part=part_name, score=score, max_score=max_score, correct=correct, detail=detail
-    )
+    """A ``PartResult`` built without re-validating values this package computed itself."""
+    values = {
+        "part": part_name,
+        "score": score,
+        "max_score": max_score,
+        "correct": correct,
+        "detail": detail,
+    }
+    return instance(PartResult, values)
 
 
 def clamp01(value: float) -> float:
@@ -67,15 +113,18 @@ def build_grade(
         )
     if question.general_feedback:
         feedback = (*feedback, question.general_feedback)
-    return Grade.model_construct(
-        question_id=question.id,
-        question_type=question_type,
-        status=outcome.status,
-        score=fraction * points,
-        max_score=points,
-        fraction=fraction,
-        parts=parts,
-        feedback=feedback,
-        key_version=question.key_version,
-        grader_version=version,
+    return instance(
+        Grade,
+        {
+            "question_id": question.id,
+            "question_type": question_type,
+            "status": outcome.status,
+            "score": fraction * points,
+            "max_score": points,
+            "fraction": fraction,
+            "parts": parts,
+            "feedback": feedback,
+            "key_version": question.key_version,
+            "grader_version": version,
+        },
     )

@@ -34,6 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field, JsonValue
 from assessment_engine.grading.engine import GRADER_VERSION, grade
 from assessment_engine.grading.errors import InvalidResponseError, SubmissionShapeError
 from assessment_engine.grading.models import Grade, Question
+from assessment_engine.grading.outcome import instance
 
 
 class SubmissionGrade(BaseModel):
@@ -99,14 +100,17 @@ def grade_submission(
             invalid.append(question_id)
             result = _invalid_grade(question, exc.reason)
         grades.append(result)
-    return SubmissionGrade(
-        total=math.fsum(g.score for g in grades),
-        max_total=math.fsum(g.max_score for g in grades),
-        grades=tuple(grades),
-        invalid=tuple(invalid),
-        unanswered=tuple(unanswered),
-        needs_manual_grading=any(g.status == "needs_manual_grading" for g in grades),
-    )
+    values = {
+        "total": math.fsum(g.score for g in grades),
+        "max_total": math.fsum(g.max_score for g in grades),
+        "grades": tuple(grades),
+        "invalid": tuple(invalid),
+        "unanswered": tuple(unanswered),
+        "needs_manual_grading": any(g.status == "needs_manual_grading" for g in grades),
+        "grader_version": GRADER_VERSION,
+    }
+    # Every value above is built here with the declared types: skip re-validating 100 grades.
+    return instance(SubmissionGrade, values)
 
 
 def submission_grade_to_json(result: SubmissionGrade) -> str:

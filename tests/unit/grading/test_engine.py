@@ -71,3 +71,16 @@ def test_code_questions_without_a_code_grader_are_unsupported(monkeypatch):
     monkeypatch.setitem(sys.modules, "assessment_engine.grading.code", None)
     with pytest.raises(UnsupportedQuestionError):
         grade(q, "def f(): return 1")
+
+
+def test_unvalidated_grades_equal_validated_ones():
+    from assessment_engine.grading.models import Grade
+    from assessment_engine.grading.outcome import instance
+
+    q = TrueFalseQuestion(id="q", text="t", answer=True, points=3, general_feedback="g")
+    result = grade(q, False)
+    again = Grade.model_validate(result.model_dump())
+    assert again == result
+    assert again.model_dump_json() == result.model_dump_json()
+    assert result.model_fields_set == again.model_fields_set
+    assert instance.__name__ == "_fast_instance"  # the self-check accepted this pydantic

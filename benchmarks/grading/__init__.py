@@ -1,0 +1,1 @@
+"""Grading benchmark: question-gradings per second per core (``python -m benchmarks.grading``)."""
