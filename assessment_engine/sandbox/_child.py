@@ -164,14 +164,16 @@ def _enter_namespaces() -> str:
 
 def setup(requested: str) -> tuple[str, str]:
     """Enter the requested isolation layer; ``auto`` falls back to rlimits, with the reason."""
-    if requested in ("auto", "namespaces") and not os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
-        try:
-            return _enter_namespaces(), ""
-        except OSError as exc:
-            if requested == "namespaces":
-                raise
-            return "rlimit", f"namespaces unavailable: {exc}"
-    return "rlimit", "namespaces not requested" if requested == "rlimit" else "AWS Lambda"
+    if requested == "lambda":
+        return "rlimit", "AWS Lambda: namespaces are not available"
+    if requested == "rlimit":
+        return "rlimit", "namespaces not requested"
+    try:
+        return _enter_namespaces(), ""
+    except OSError as exc:
+        if requested == "namespaces":
+            raise
+        return "rlimit", f"namespaces unavailable: {exc}"
 
 
 # --- per run: the child ---------------------------------------------------------------

@@ -41,12 +41,15 @@ class Zygote:
     """One warm sandbox process; serves runs sequentially, each in a fresh forked child."""
 
     def __init__(self, isolation: Isolation = "auto", python: str | None = None) -> None:
+        requested = isolation
+        if isolation == "auto" and os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
+            requested = "lambda"  # namespaces are refused there; say why in the hello
         parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         debug = bool(os.environ.get("SANDBOX_DEBUG"))
         argv = [python or sandbox_python(), "-S", "-s", "-B", "-P", str(CHILD_SCRIPT)]
         try:
             self._proc = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
-                [*argv, str(child.fileno()), isolation],
+                [*argv, str(child.fileno()), requested],
                 env=SANDBOX_ENV,
                 pass_fds=(child.fileno(),),
                 stdin=subprocess.DEVNULL,

@@ -1,0 +1,1 @@
+"""Integration tests of the sandbox with real processes: hostile submissions, grading."""
