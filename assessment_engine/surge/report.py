@@ -1,0 +1,207 @@
+"""The surge report: Markdown plus PNG plots, comparing the overflow run with its control run
+(the same workload with overflow disabled), ending with the exactly-once audit."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+
+from assessment_engine.surge.audit import AuditReport
+from assessment_engine.surge.monitor import Timeline
+from assessment_engine.surge.students import StudentStats
+
+LAMBDA_GB_SECOND_USD = 0.0000166667
+LAMBDA_REQUEST_USD = 0.20 / 1_000_000
+
+
+@dataclass
+class RunOutcome:
+    """Everything one run (overflow or control) produced."""
+
+    label: str
+    overflow: bool
+    threshold: float
+    release_threshold: float
+    students: int
+    duration_s: float
+    timeline: Timeline
+    stats: StudentStats
+    audit: AuditReport
+    wall_s: float
+
+    def time_to_grade(self, graded_by: str | None = None) -> np.ndarray:
+        return np.array(
+            [
+                r.time_to_grade_s
+                for r in self.audit.records
+                if graded_by is None or r.graded_by == graded_by
+            ]
+        )
+
+    def final(self, name: str) -> float:
+        values = [v for v in self.timeline.series(name)[1] if v is not None]
+        return float(values[-1]) if values else 0.0
+
+    def peak(self, name: str) -> float:
+        values = [v for v in self.timeline.series(name)[1] if v is not None]
+        return float(max(values)) if values else 0.0
+
+
+def _pct(values: np.ndarray, q: float) -> str:
+    return f"{np.percentile(values, q):.2f}" if values.size else "n/a"
+
+
+def summary_table(runs: list[RunOutcome]) -> str:
+    header = (
+        "| run | acknowledged | ack p50 / p95 / p99 (ms) | time-to-grade p50 / p95 / p99 / "
+        "max (s) | peak backlog | oldest pending (s) | to Lambda | Lambda cost (USD) | "
+        "throttles | errors | mode transitions |"
+    )
+    lines = [header, "|" + "---|" * 11]
+    for run in runs:
+        ttg = run.time_to_grade()
+        acks = np.array(run.stats.ack_latencies) * 1000
+        total = max(1, run.audit.graded)
+        lam = run.audit.graded_by.get("lambda", 0)
+        cost = (
+            run.final("lambda_gb_s") * LAMBDA_GB_SECOND_USD
+            + run.final("spilled") / 10 * LAMBDA_REQUEST_USD
+        )
+        cost = max(cost, run.final("lambda_cost"))
+        lines.append(
+            f"| {run.label} | {run.audit.acknowledged} | {_pct(acks, 50)} / {_pct(acks, 95)} / "
+            f"{_pct(acks, 99)} | {_pct(ttg, 50)} / {_pct(ttg, 95)} / {_pct(ttg, 99)} / "
+            f"{(ttg.max() if ttg.size else float('nan')):.2f} | {run.peak('queue_length'):.0f} | "
+            f"{run.peak('oldest_age'):.1f} | {lam} ({100 * lam / total:.0f}%) | {cost:.6f} | "
+            f"{run.final('throttles'):.0f} | {run.stats.errors + run.final('invoke_errors'):.0f} | "
+            f"{len(run.timeline.transitions())} |"
+        )
+    return "\n".join(lines)
+
+
+def plot_utilization(run: RunOutcome, path: Path) -> Path:
+    fig, ax = plt.subplots(figsize=(10, 4.5))
+    t, util = run.timeline.series("utilization")
+    ax.plot(t, [np.nan if u is None else u for u in util], label="utilization (Prometheus)")
+    ax.axhline(run.threshold, color="red", ls="--", lw=1, label=f"overflow {run.threshold:.2f}")
+    ax.axhline(
+        run.release_threshold,
+        color="orange",
+        ls=":",
+        lw=1,
+        label=f"release {run.release_threshold:.2f}",
+    )
+    modes = run.timeline.modes()
+    for (t0, mode), (t1, _) in itertools.pairwise(modes):
+        if mode == "overflow":
+            ax.axvspan(t0, t1, color="tab:red", alpha=0.12, lw=0)
+    for when, old, new in run.timeline.transitions():
+        ax.axvline(when, color="black", lw=0.6)
+        ax.annotate(
+            f"{old}→{new}",
+            (when, 1.02),
+            fontsize=7,
+            rotation=90,
+            va="bottom",
+            xycoords=("data", "axes fraction"),
+        )
+    ax.set_ylim(0, 1.05)
+    ax.set_xlabel("seconds since the exam opened")
+    ax.set_ylabel("grader utilization")
+    ax.set_title(f"{run.label}: utilization vs threshold (shaded: overflow)", pad=40)
+    ax.legend(loc="lower left", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def plot_backlog(runs: list[RunOutcome], path: Path) -> Path:
+    fig, ax = plt.subplots(figsize=(10, 4))
+    for run in runs:
+        t, q = run.timeline.series("queue_length")
+        _, p = run.timeline.series("pending")
+        backlog = [(a or 0) + (b or 0) for a, b in zip(q, p, strict=True)]
+        ax.plot(t, backlog, label=f"{run.label}: queued + in progress")
+    ax.set_xlabel("seconds since the exam opened")
+    ax.set_ylabel("grading jobs")
+    ax.set_title("Grading backlog over time")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def plot_time_to_grade(runs: list[RunOutcome], path: Path) -> Path:
+    fig, ax = plt.subplots(figsize=(10, 4.5))
+    for run in runs:
+        for graded_by in ("cluster", "lambda"):
+            values = np.sort(run.time_to_grade(graded_by))
+            if values.size:
+                ax.step(
+                    values,
+                    np.arange(1, values.size + 1) / max(1, run.audit.graded),
+                    where="post",
+                    label=f"{run.label}: graded by {graded_by}",
+                )
+        values = np.sort(run.time_to_grade())
+        if values.size:
+            ax.step(
+                values,
+                np.arange(1, values.size + 1) / values.size,
+                where="post",
+                lw=2,
+                label=f"{run.label}: all",
+            )
+    ax.set_xlabel("time to grade: server receive → result stored (s)")
+    ax.set_ylabel("share of submissions")
+    ax.set_title("Time-to-grade distribution (cumulative)")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def write_report(runs: list[RunOutcome], out: Path, notes: list[str]) -> Path:
+    out.mkdir(parents=True, exist_ok=True)
+    plots = [plot_utilization(r, out / f"utilization_{r.label}.png") for r in runs if r.overflow]
+    plots.append(plot_backlog(runs, out / "backlog.png"))
+    plots.append(plot_time_to_grade(runs, out / "time_to_grade.png"))
+    main = runs[0]
+    md = [
+        "# Exam-day surge report",
+        "",
+        f"{main.students} students, exam of {main.duration_s:g} s, overflow threshold "
+        f"{main.threshold:.2f} (release {main.release_threshold:.2f}).",
+        "",
+        *notes,
+        "",
+        "## Results",
+        "",
+        summary_table(runs),
+        "",
+        "Lambda cost at list prices (x86, us-east-1): $0.0000166667 per GB-second and $0.20 per "
+        "million requests; the local Lambda service meters GB-seconds from each invocation's "
+        "duration and configured memory, as AWS bills them.",
+        "",
+        "## Plots",
+        "",
+        *[f"![{p.stem}]({p.name})" for p in plots],
+        "",
+        "## Audit",
+        "",
+    ]
+    for run in runs:
+        md += [f"### {run.label}", "", *run.audit.lines(), ""]
+    path = out / "report.md"
+    path.write_text("\n".join(md) + "\n")
+    return path

@@ -1,0 +1,130 @@
+"""Start, watch and stop every process of a local surge run, and leave nothing behind.
+
+Each child runs in its own process group with ``EXAM_SURGE_RUN=<run id>`` in its environment
+(inherited by grandchildren such as the operator's workers and the Lambda environments). On
+stop — normal exit, Ctrl-C or an error — every group gets SIGTERM, then SIGKILL after a grace
+period, and a final sweep of ``/proc`` kills any process still carrying the run id.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+RUN_ENV = "EXAM_SURGE_RUN"
+
+
+@dataclass
+class Child:
+    name: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def log_tail(self, lines: int = 30) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+
+@dataclass
+class Supervisor:
+    """Owns the children of one run; use as a context manager."""
+
+    workdir: Path
+    run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    children: list[Child] = field(default_factory=list)
+
+    def env(self, extra: dict[str, str] | None = None) -> dict[str, str]:
+        env = dict(os.environ)
+        env[RUN_ENV] = self.run_id
+        env.setdefault("PYTHONUNBUFFERED", "1")
+        env.update(extra or {})
+        return env
+
+    def start(
+        self,
+        name: str,
+        argv: list[str],
+        *,
+        env: dict[str, str] | None = None,
+        cpus: set[int] | None = None,
+    ) -> Child:
+        """Start ``argv`` in a new session, logging to ``<workdir>/logs/<name>.log``.
+
+        ``cpus`` pins the process (and everything it starts) to those CPUs: the surge run pins
+        the "cluster" and the "Lambda" to different cores so that spilling adds real capacity.
+        """
+        log_dir = self.workdir / "logs"
+        log_dir.mkdir(parents=True, exist_ok=True)
+        log_path = log_dir / f"{name}.log"
+
+        def pin() -> None:
+            if cpus:
+                os.sched_setaffinity(0, cpus)
+
+        with log_path.open("ab") as log:
+            process = subprocess.Popen(  # noqa: S603 - argv built by the caller, no shell
+                argv,
+                env=self.env(env),
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                preexec_fn=pin,
+            )
+        child = Child(name, process, log_path)
+        self.children.append(child)
+        return child
+
+    def check(self) -> list[Child]:
+        """Children that died unexpectedly."""
+        return [c for c in self.children if not c.alive()]
+
+    def stop_all(self, grace: float = 8.0) -> None:
+        for child in reversed(self.children):
+            if child.alive():
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(child.process.pid, signal.SIGTERM)
+        deadline = time.monotonic() + grace
+        for child in reversed(self.children):
+            remaining = max(0.1, deadline - time.monotonic())
+            try:
+                child.process.wait(timeout=remaining)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(child.process.pid, signal.SIGKILL)
+                child.process.wait(timeout=5)
+        self.sweep()
+
+    def sweep(self) -> list[int]:
+        """Kill every process whose environment carries this run id; return their pids."""
+        marker = f"{RUN_ENV}={self.run_id}".encode()
+        killed = []
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit() or int(entry.name) == os.getpid():
+                continue
+            try:
+                environ = (entry / "environ").read_bytes()
+            except OSError:
+                continue
+            if marker in environ.split(b"\0"):
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.kill(int(entry.name), signal.SIGKILL)
+                    killed.append(int(entry.name))
+        return killed
+
+    def __enter__(self) -> Supervisor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop_all()
