@@ -242,14 +242,25 @@ def _start(stack: Stack) -> None:
     if config.overflow:
         sup.start(
             "dispatcher",
-            [*_cli(), "dispatcher", "--metrics-port", str(ports["dispatcher_metrics"])],
-            env={
-                **aws_env,
-                "OVERFLOW_REDIS_URL": redis_url,
-                "OVERFLOW_LAMBDA_ENDPOINT_URL": stack.lambda_url,
-                "OVERFLOW_QUEUE": QUEUE,
-                "OVERFLOW_DEFAULT_ON_MISSING": "cluster",
-            },
+            [
+                *_cli(),
+                "dispatcher",
+                "--redis-url",
+                redis_url,
+                "--lambda-endpoint-url",
+                stack.lambda_url,
+                "--queue",
+                QUEUE,
+                "--on-missing",
+                "cluster",
+                "--function-timeout-s",
+                str(config.function_timeout_s),
+                "--function-memory-mb",
+                str(config.function_memory_mb),
+                "--metrics-port",
+                str(ports["dispatcher_metrics"]),
+            ],
+            env=aws_env,
         )
     policy_path = workdir / "policy.yaml"
     policy_path.write_text(yaml.safe_dump(policy_document(config, stack.prometheus.url)))
