@@ -57,11 +57,11 @@ def exporter() -> Iterator[Exporter]:
     exp.stop()
 
 
-async def wait_for_prometheus_value(url: str, query: str, predicate, timeout: float = 20.0):
+async def wait_for_prometheus_value(url: str, query: str, predicate, within: float = 20.0):
     """Poll Prometheus until ``query`` returns a value satisfying ``predicate``."""
     import httpx
 
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + within
     async with httpx.AsyncClient() as http:
         while True:
             response = await http.get(f"{url}/api/v1/query", params={"query": query})
@@ -90,14 +90,14 @@ class NoticeWatcher:
                 out.append(mode)
         return out
 
-    async def wait_mode(self, mode: str, timeout: float) -> float:
+    async def wait_mode(self, mode: str, within: float) -> float:
         """Seconds until the latest notice carries ``mode``."""
         start = time.monotonic()
-        while time.monotonic() - start < timeout:
+        while time.monotonic() - start < within:
             if self.notices and self.notices[-1].get("mode") == mode:
                 return time.monotonic() - start
             await asyncio.sleep(0.05)
-        raise TimeoutError(f"no {mode!r} decision within {timeout}s; saw {self.transitions()}")
+        raise TimeoutError(f"no {mode!r} decision within {within}s; saw {self.transitions()}")
 
 
 @pytest.fixture

@@ -65,9 +65,9 @@ async def test_utilization_crossing_thresholds_publishes_overflow_then_cluster(
     metrics = OperatorMetrics()
     stop, task = await start_loop(local_policy(prom.url), redis_server_session.url, metrics)
     try:
-        await notices.wait_mode("cluster", timeout=10)
+        await notices.wait_mode("cluster", within=10)
         exporter.busy.labels("w1").set(0.9)
-        await notices.wait_mode("overflow", timeout=10)
+        await notices.wait_mode("overflow", within=10)
         client = aioredis.Redis.from_url(redis_server_session.url)
         record = await read_decision(client, "grading")
         assert record is not None
@@ -80,7 +80,7 @@ async def test_utilization_crossing_thresholds_publishes_overflow_then_cluster(
         await asyncio.sleep(3)
         assert notices.notices[-1]["mode"] == "overflow"
         exporter.busy.labels("w1").set(0.3)
-        await notices.wait_mode("cluster", timeout=10)
+        await notices.wait_mode("cluster", within=10)
         await client.aclose()
     finally:
         stop.set()
@@ -104,9 +104,9 @@ async def test_metrics_outage_is_unknown_then_outage_behaviour_after_grace(
     stop, task = await start_loop(local_policy(prom.url), redis_server_session.url)
     client = aioredis.Redis.from_url(redis_server_session.url)
     try:
-        await notices.wait_mode("overflow", timeout=10)
+        await notices.wait_mode("overflow", within=10)
         exporter.stop()  # scrape fails -> stale series -> empty vector -> unknown
-        await notices.wait_mode("cluster", timeout=15)
+        await notices.wait_mode("cluster", within=15)
         record = await read_decision(client, "grading")
         assert record is not None
         assert record.utilization is None  # unknown, never 0
@@ -128,7 +128,7 @@ async def test_outage_with_hold_keeps_spilling(
     stop, task = await start_loop(spec, redis_server_session.url)
     client = aioredis.Redis.from_url(redis_server_session.url)
     try:
-        await notices.wait_mode("overflow", timeout=10)
+        await notices.wait_mode("overflow", within=10)
         exporter.stop()
         await wait_for_prometheus_value(prom.url, "vector(1)", lambda v: v == 1)
         for _ in range(60):  # wait until the loop has seen the outage past its grace period
