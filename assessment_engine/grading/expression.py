@@ -197,12 +197,19 @@ def evaluate(node: Node, env: Mapping[str, float]) -> complex:
         case Const(name):
             return complex(CONSTANTS[name])
         case Neg(operand):
-            return -evaluate(operand, env)
+            return _principal(-evaluate(operand, env))
         case Bin(op, left, right):
-            return _apply(op, evaluate(left, env), evaluate(right, env))
+            return _principal(_apply(op, evaluate(left, env), evaluate(right, env)))
         case Call(func, arg):
-            return FUNCTIONS[func](evaluate(arg, env))
+            return _principal(FUNCTIONS[func](evaluate(arg, env)))
     raise TypeError(node)
+
+
+def _principal(value: complex) -> complex:
+    """Drop a negative zero imaginary part, so ``sqrt(-4)`` is ``2j`` (sympy's branch)."""
+    if value.imag == 0.0:
+        return complex(value.real, 0.0)
+    return value
 
 
 def count_nodes(node: Node) -> int:

@@ -13,9 +13,10 @@ value must be defined wherever the expected one is.
 
 ``method="symbolic"``: the sampling check runs first (a counterexample settles it); if the
 samples agree and both expressions are within ``formula_symbolic``'s size limits, the answer
-is right only if sympy proves ``a - b`` simplifies to 0 (so ``3.14159`` is not ``pi``). Past
-the limits the sampling verdict stands and the part detail says so. Sizes, not wall-clock
-time, bound sympy, so the verdict is deterministic on every machine.
+is right only if it is an exact identity: sympy's ``expand`` proves it, or 50-digit evaluation
+at the sample points agrees to 40 digits (so ``3.14159`` is not ``pi``, but ``asin(x)+acos(x)``
+is ``pi/2``). Past the limits the sampling verdict stands and the part detail says so. Sizes
+and fixed precision, not wall-clock time, bound sympy, so the verdict is deterministic.
 
 Rejected (``InvalidResponseError``): non-strings, expressions that do not parse, unknown names
 or functions, anything over the limits. A question whose expected expression does not parse
@@ -119,12 +120,12 @@ def evaluate_response(question: FormulaQuestion, response: JsonValue) -> Outcome
     if agrees and question.method == "symbolic":
         from assessment_engine.grading import formula_symbolic
 
-        expected_node, _ = compiled(question, "formula", lambda: _expected(question))
-        verdict = formula_symbolic.equivalent(expected_node, student, question.variables)
+        expected_node, samples = compiled(question, "formula", lambda: _expected(question))
+        points = [env for env, value in samples if value is not None]
+        verdict = formula_symbolic.equivalent(expected_node, student, question.variables, points)
         if verdict is None:
             detail = "graded by sampling: too large for the symbolic check"
         else:
-            agrees = verdict
-            detail = "symbolically equivalent" if verdict else "not symbolically equivalent"
+            agrees, detail = verdict
     fraction = 1.0 if agrees else 0.0
     return Outcome(fraction, (part("expression", fraction, 1.0, agrees, detail),))

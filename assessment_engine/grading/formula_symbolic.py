@@ -1,19 +1,26 @@
-"""Symbolic equivalence of two parsed expressions with sympy, bounded by size. Used by ``formula``.
+"""Exact equivalence of two parsed expressions with sympy, bounded by size. Used by ``formula``.
 
 The trees come from ``expression`` (never from ``sympy.parse_expr``, which ``eval``-s its input)
 and are converted node by node into sympy objects: literals become exact rationals, variables
 become symbols (``positive=True`` when their whole range is positive, else ``real=True``).
-sympy's ``simplify`` has no time bound, so it only runs when both trees are small
-(``MAX_NODES`` nodes, literal exponents up to ``MAX_EXPONENT`` in magnitude, at most
-``MAX_CALLS`` function calls, at most ``MAX_TERMS`` terms once fully expanded); otherwise
-:func:`equivalent` returns None and the caller keeps its sampling verdict. Size limits rather
-than a clock keep the verdict deterministic.
+Two steps decide, and neither is sympy's unbounded ``simplify``:
+
+1. ``expand(a - b) == 0`` proves the identity (bounded: both trees must be small —
+   ``MAX_NODES`` nodes, literal exponents up to ``MAX_EXPONENT``, at most ``MAX_CALLS`` function
+   calls, at most ``MAX_TERMS`` terms once fully expanded; otherwise :func:`equivalent` returns
+   None and the caller keeps its sampling verdict);
+2. otherwise both are evaluated with ``DIGITS``-digit arithmetic at up to
+   ``MAX_PRECISE_POINTS`` of the question's sample points (as exact rationals) and must agree to
+   40 significant digits: identities sympy cannot prove (``asin(x) + acos(x)`` = ``pi/2``) pass,
+   approximations (``3.14159`` for ``pi``) fail.
+
+Sizes and fixed precision, not a clock, bound the work, so the verdict is deterministic.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import sympy
@@ -35,6 +42,9 @@ MAX_NODES = 40
 MAX_EXPONENT = 8.0
 MAX_CALLS = 4
 MAX_TERMS = 256
+DIGITS = 50
+RELATIVE = sympy.Rational(1, 10**40)
+MAX_PRECISE_POINTS = 10
 
 _FUNCTIONS: dict[str, Any] = {
     "sin": sympy.sin,
@@ -117,17 +127,45 @@ def _to_sympy(node: Node, symbols: Mapping[str, sympy.Symbol]) -> Any:
     raise TypeError(node)
 
 
+def _agree_precisely(expected: Any, student: Any, points: Sequence[dict[str, Any]]) -> bool:
+    """Do both expressions agree to ``DIGITS - 10`` significant digits at every point?"""
+    for subs in points:
+        a = sympy.N(expected, DIGITS, subs=subs)
+        b = sympy.N(student, DIGITS, subs=subs)
+        if not (a.is_number and b.is_number and a.is_finite and b.is_finite):
+            return False
+        difference = sympy.N(sympy.Abs(a - b), DIGITS)
+        scale = sympy.N(sympy.Max(sympy.Abs(a), sympy.Abs(b), 1), DIGITS)
+        if difference > scale * RELATIVE:
+            return False
+    return True
+
+
 def equivalent(
-    expected: Node, student: Node, variables: Mapping[str, VariableRange]
-) -> bool | None:
-    """True/False if sympy decides ``expected == student``; None if too large to try."""
+    expected: Node,
+    student: Node,
+    variables: Mapping[str, VariableRange],
+    points: Sequence[Mapping[str, float]],
+) -> tuple[bool, str] | None:
+    """(verdict, how) for ``expected == student`` as an identity; None if too large to try.
+
+    ``points`` are sample points where the expected expression is defined in floating point.
+    """
     if not (within_limits(expected) and within_limits(student)):
         return None
     symbols = {
         name: sympy.Symbol(name, positive=True) if bounds.low > 0 else sympy.Symbol(name, real=True)
         for name, bounds in variables.items()
     }
-    difference = _to_sympy(expected, symbols) - _to_sympy(student, symbols)
+    a = _to_sympy(expected, symbols)
+    b = _to_sympy(student, symbols)
+    difference = a - b
     if difference == 0 or sympy.expand(difference) == 0:
-        return True
-    return bool(sympy.simplify(difference) == 0)
+        return True, "symbolically equivalent"
+    exact_points = [
+        {symbols[name]: sympy.Rational(repr(value)) for name, value in env.items()}
+        for env in points[:MAX_PRECISE_POINTS]
+    ]
+    if exact_points and _agree_precisely(a, b, exact_points):
+        return True, f"equal to {DIGITS - 10} digits at every sample point"
+    return False, "not symbolically equivalent"

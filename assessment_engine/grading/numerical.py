@@ -23,6 +23,8 @@ the answer unconverted also costs the penalty. Penalty mode ``response``:
 
 from __future__ import annotations
 
+import math
+
 from pydantic import JsonValue
 
 from assessment_engine.grading.compiled import compiled
@@ -75,8 +77,11 @@ def _parse(question: NumericalQuestion, response: JsonValue) -> tuple[float, str
     if isinstance(response, bool):
         raise InvalidResponseError(question.id, "expected a number typed as a string")
     if isinstance(response, int | float):
-        value = float(response)
-        if value != value or value in (float("inf"), float("-inf")):
+        try:
+            value = float(response)
+        except OverflowError:
+            value = math.inf
+        if not math.isfinite(value):
             raise InvalidResponseError(question.id, "number out of range")
         return value, ""
     if not isinstance(response, str):

@@ -148,3 +148,30 @@ def test_unparseable_expected_expression_is_a_question_error_without_the_key():
 
 def test_empty_answer_scores_zero():
     assert grade(_q(), "  ").score == 0.0
+
+
+@pytest.mark.parametrize(
+    ("expected", "response", "right", "how"),
+    [
+        ("asin(x) + acos(x)", "pi/2", True, "digits"),
+        ("atan(x) + atan(1/x)", "pi/2", True, "digits"),
+        ("tan(x)^2", "(sin(x)/cos(x))^2", True, ""),
+        ("log(x*y)", "log(x) + log(y)", True, ""),
+        ("(x+y)^2", "x^2 + 2*x*y + y^2", True, "symbolically"),
+        ("pi*x", "3.14159265358979*x", False, "not symbolically"),
+        ("x/3", "0.333333333333333*x", False, "not symbolically"),
+    ],
+)
+def test_symbolic_identities_and_near_misses(expected, response, right, how):
+    variables = {"x": VariableRange(low=0.1, high=0.9), "y": VariableRange(low=0.1, high=0.9)}
+    q = _q(expected=expected, method="symbolic", variables=variables)
+    result = grade(q, response)
+    assert result.fraction == (1.0 if right else 0.0)
+    assert how in result.parts[0].detail
+
+
+def test_complex_branches_follow_the_principal_square_root():
+    q = _q(expected="sqrt(-x)", variables={"x": VariableRange(low=-3, high=3)})
+    assert grade(q, "sqrt(x)*sqrt(-1)").fraction == 0.0  # differs for negative x
+    q = _q(expected="sqrt(-4)*x", variables={"x": VariableRange(low=1, high=2)})
+    assert grade(q, "2*sqrt(-1)*x").fraction == 1.0

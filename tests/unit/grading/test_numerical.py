@@ -141,7 +141,9 @@ def test_unit_handling_none_rejects_trailing_text():
         grade(q, "1 m")
 
 
-@pytest.mark.parametrize("response", [True, ["1"], {"v": 1}, "one", "1,2,3.4.5"])
+@pytest.mark.parametrize(
+    "response", [True, ["1"], {"v": 1}, "one", "1,2,3.4.5", 10**400, float("nan"), float("inf")]
+)
 def test_wrong_shapes_are_rejected(response):
     with pytest.raises(InvalidResponseError):
         grade(num({"value": 1, "fraction": 1}), response)
