@@ -215,8 +215,9 @@ def _drop_privileges(layer: str, run_uid: int, limits: dict[str, float]) -> None
         os.setuid(run_uid)
     elif layer == "namespaces+userns":
         _drop_capabilities()
+        processes += 2  # NPROC counts per user namespace: the zygote and the intermediate too
     else:  # unprivileged host without namespaces (AWS Lambda): the uid is shared
-        processes += _count_uid_processes(os.getuid())
+        processes += _count_uid_processes(os.getuid()) - 1  # minus this process
     _prctl(PR_SET_NO_NEW_PRIVS, 1)
     _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # set after setuid, which clears it
     resource.setrlimit(resource.RLIMIT_NPROC, (processes, processes))
@@ -388,8 +389,7 @@ def _child(header: dict[str, Any], fds: list[int], state: State) -> None:
     limits = header["limits"]
     assert isinstance(limits, dict)
     os.chdir(workdir)
-    if state.layer == "rlimit":
-        os.setsid()
+    os.setsid()  # own session and process group: kill(0) cannot reach the zygote
     _drop_privileges(str(state.layer), int(state.run_uid), limits)
     job = json.loads(_read_all(3))
     os.close(3)

@@ -26,10 +26,12 @@ log = logging.getLogger(__name__)
 MAX_RUNS_PER_ZYGOTE = 5_000
 
 
-@functools.lru_cache(maxsize=4)
-def detect_layer(isolation: Isolation = "auto") -> tuple[Layer, str]:
+@functools.lru_cache(maxsize=8)
+def detect_layer(
+    isolation: Isolation = "auto", python: str | None = None, user: int | None = None
+) -> tuple[Layer, str]:
     """Start one probe zygote and report the layer it could enter (and why not a stronger one)."""
-    probe = Zygote(isolation)
+    probe = Zygote(isolation, python, user)
     try:
         layer, reason = probe.layer, probe.reason
     finally:
@@ -42,11 +44,18 @@ class SandboxPool:
     """Runs requests on at most ``size`` zygotes at once; thread-safe."""
 
     def __init__(
-        self, size: int | None = None, isolation: Isolation = "auto", *, reuse: bool = True
+        self,
+        size: int | None = None,
+        isolation: Isolation = "auto",
+        *,
+        reuse: bool = True,
+        python: str | None = None,
+        user: int | None = None,
     ) -> None:
         self.size = size or os.cpu_count() or 1
         self.reuse = reuse
-        layer, self.reason = detect_layer(isolation)
+        self._python, self.user = python, user
+        layer, self.reason = detect_layer(isolation, python, user)
         self.layer: Layer = layer
         # start zygotes with the layer detected once, so a later refusal is an error, not a
         # silent downgrade
@@ -59,7 +68,7 @@ class SandboxPool:
         try:
             return self._idle.get_nowait()
         except queue.Empty:
-            return Zygote(self._isolation)
+            return Zygote(self._isolation, self._python, self.user)
 
     def _give_back(self, zygote: Zygote) -> None:
         if (
@@ -73,20 +82,30 @@ class SandboxPool:
             zygote.close()
 
     def run(self, request: RunRequest) -> RunResult:
-        """Run one request; a zygote failure is retried once on a fresh zygote."""
+        """Run one request; a zygote failure is retried once on a fresh zygote.
+
+        A zygote dying twice in a row under the same program is the program's doing (where the
+        run shares the zygote's uid, i.e. rlimits alone without the audit hook, it can signal
+        it): that is a runtime error of the program, not a crash to retry forever.
+        """
         with self._slots:
-            for attempt in (1, 2):
+            zygote = self._take()
+            try:
+                result = zygote.run(request)
+            except SandboxCrashedError:
+                zygote.close()
                 zygote = self._take()
                 try:
                     result = zygote.run(request)
                 except SandboxCrashedError:
                     zygote.close()
-                    if attempt == 2:
-                        raise
-                    continue
-                self._give_back(zygote)
-                return result
-        raise AssertionError("unreachable")  # pragma: no cover
+                    return RunResult(
+                        outcome="runtime_error",
+                        layer=self.layer,
+                        reason="the sandbox ended during the run, twice: the program ended it",
+                    )
+            self._give_back(zygote)
+            return result
 
     def run_many(self, requests: Sequence[RunRequest]) -> list[RunResult]:
         """Run requests in parallel on the pool; results in request order."""

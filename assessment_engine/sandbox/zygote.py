@@ -38,10 +38,17 @@ def sandbox_python() -> str:
 
 
 class Zygote:
-    """One warm sandbox process; serves runs sequentially, each in a fresh forked child."""
+    """One warm sandbox process; serves runs sequentially, each in a fresh forked child.
 
-    def __init__(self, isolation: Isolation = "auto", python: str | None = None) -> None:
-        requested = isolation
+    ``python`` is the interpreter (default: the base interpreter of this process); ``user``
+    starts the zygote as that uid (and gid) instead of this process's, e.g. to take the
+    unprivileged code path (user namespace, or rlimits as on AWS Lambda) on a root host.
+    """
+
+    def __init__(
+        self, isolation: Isolation = "auto", python: str | None = None, user: int | None = None
+    ) -> None:
+        requested: str = isolation
         if isolation == "auto" and os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
             requested = "lambda"  # namespaces are refused there; say why in the hello
         parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
@@ -57,6 +64,9 @@ class Zygote:
                 stderr=None if debug else subprocess.DEVNULL,
                 cwd="/",
                 start_new_session=True,
+                user=user,
+                group=user,
+                extra_groups=[] if user is not None else None,
             )
         except OSError as exc:
             parent.close()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from assessment_engine.sandbox import RunLimits, RunRequest, RunResult, SandboxPool
 
 FAST = RunLimits(cpu_seconds=1.0, wall_seconds=2.0, memory_mb=64, output_bytes=4096)
@@ -26,3 +28,8 @@ def assert_healthy(pool: SandboxPool) -> None:
     """A normal submission right after a hostile one still passes."""
     result = run(pool, HEALTHY, stdin="2 3 4")
     assert (result.outcome, result.stdout) == ("ok", "9\n"), result
+
+
+def runs_as_root_host(pool: SandboxPool) -> bool:
+    """True when the pool's zygotes run as host root (they must drop to an unprivileged uid)."""
+    return os.geteuid() == 0 and pool.user is None

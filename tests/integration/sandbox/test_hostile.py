@@ -14,7 +14,13 @@ from pathlib import Path
 import pytest
 
 from assessment_engine.sandbox import RunLimits, RunRequest, SandboxPool
-from tests.integration.sandbox.helpers import FAST, HEALTHY, assert_healthy, run
+from tests.integration.sandbox.helpers import (
+    FAST,
+    HEALTHY,
+    assert_healthy,
+    run,
+    runs_as_root_host,
+)
 
 REPO_FILE = Path(__file__).resolve().parents[3] / "pyproject.toml"
 audit = pytest.mark.parametrize("hook", [True, False], ids=["audit", "no-audit"])
@@ -58,7 +64,7 @@ def test_fork_bomb_with_processes_allowed_is_bounded_and_reaped(layered_pool: Sa
     uid, forks = (int(x) for x in result.stdout.split())
     assert result.outcome == "time_limit"
     assert forks == 3  # RLIMIT_NPROC holds: even when the host runs us as root
-    if os.geteuid() == 0:
+    if runs_as_root_host(layered_pool):
         assert uid != 0
         deadline = time.monotonic() + 2
         while _uid_processes(uid) and time.monotonic() < deadline:
@@ -68,11 +74,18 @@ def test_fork_bomb_with_processes_allowed_is_bounded_and_reaped(layered_pool: Sa
 
 
 def test_runs_never_execute_as_root(layered_pool: SandboxPool) -> None:
-    result = run(layered_pool, "import os\nprint(os.getuid(), os.geteuid(), os.getgroups())")
-    uid, euid, *_ = result.stdout.split()
-    if os.geteuid() == 0:
-        assert (uid, euid) != ("0", "0")
-        assert "[]" in result.stdout
+    source = "import os\nprint(os.getuid(), os.geteuid(), os.getgroups())"
+    uid, euid, groups = run(layered_pool, source).stdout.split(maxsplit=2)
+    if runs_as_root_host(layered_pool):
+        assert (uid, euid, groups) != ("0", "0", "[]")
+        assert "0" not in (uid, euid)
+        assert groups.strip() == "[]"
+    # whatever the uid, no capability is left: nothing can be mounted or chrooted
+    source = (
+        "import ctypes\nlibc = ctypes.CDLL(None)\n"
+        "print(libc.mount(b'none', b'/usr', b'tmpfs', 0, None), libc.chroot(b'/'))"
+    )
+    assert run(layered_pool, source, audit=False).stdout.split() == ["-1", "-1"]
 
 
 @audit
@@ -206,11 +219,11 @@ def test_ctypes_is_blocked_by_the_audit_hook(layered_pool: SandboxPool) -> None:
 def test_ctypes_without_the_hook_gains_no_privilege(layered_pool: SandboxPool) -> None:
     source = (
         "import ctypes\nlibc = ctypes.CDLL(None)\n"
-        "print(libc.setuid(0), libc.unshare(0x40000000), libc.chroot(b'/'))"
+        "print(libc.unshare(0x40000000), libc.chroot(b'/'),\n"
+        "      libc.setuid(0) if libc.getuid() else -1)"
     )
     result = run(layered_pool, source, audit=False)
-    if os.geteuid() == 0:
-        assert result.stdout.split() == ["-1", "-1", "-1"], result
+    assert result.stdout.split() == ["-1", "-1", "-1"], result
 
 
 @audit
