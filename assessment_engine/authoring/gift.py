@@ -34,6 +34,7 @@ from assessment_engine.authoring.gift_text import (
     Block,
     split_blocks,
     text_with_format,
+    unescape,
 )
 from assessment_engine.grading.models import Question, TextFormat
 
@@ -80,7 +81,7 @@ class BlockReader:
         close = b.mask.find("::", start + 2, end)
         if close < 0:  # Moodle: no name, the leading '::' is dropped
             return start + 2, end
-        title, _ = text_with_format(b.raw[start + 2 : close], "moodle")
+        title = unescape(b.raw[start + 2 : close]).strip(PHP_WHITESPACE)  # no [format] in names
         self.title = title or None
         return b.strip(close + 2, end)
 

@@ -342,3 +342,8 @@ def test_truefalse_detection_ignores_feedback_but_not_other_words():
 def test_text_before_first_marker_is_an_answer_like_moodle():
     q = one("Q {Paris =London}")
     assert [a.pattern for a in q.answers] == ["Paris", "London"]
+
+
+def test_titles_are_unescaped_but_never_format_parsed():
+    q = one("::[html]A\\: b:: Text {T}")
+    assert q.title == "[html]A: b"
