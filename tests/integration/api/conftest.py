@@ -84,7 +84,8 @@ class Api:
             "/v1/exams", json=body, headers=self.token(proctor, "proctor")
         )
         assert response.status_code == 201, response.text
-        return response.json()
+        created: dict[str, Any] = response.json()
+        return created
 
     async def start(self, exam_id: str, student: str = "s1") -> httpx.Response:
         return await self.client.post(f"/v1/exams/{exam_id}/attempt", headers=self.token(student))

@@ -73,7 +73,7 @@ def _route_table() -> list[tuple[str, str, APIRoute]]:
     table = [
         (method, route.path, route)
         for route in api_routes(app.routes)
-        for method in sorted(route.methods)
+        for method in sorted(route.methods or ())
     ]
     documented = {(m.upper(), p) for p, ops in app.openapi()["paths"].items() for m in ops}
     assert {(m, p) for m, p, _ in table} == documented  # the walk found every route

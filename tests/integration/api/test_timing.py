@@ -15,7 +15,7 @@ CLOSE = T0 + timedelta(hours=3)
 
 async def _late_starter(api: Api) -> str:
     """An attempt started 30 min before close: its deadline is the close."""
-    exam_id = (await api.create_exam())["exam_id"]
+    exam_id: str = (await api.create_exam())["exam_id"]
     api.clock.set(CLOSE - timedelta(minutes=30))
     started = await api.start(exam_id)
     assert started.json()["deadline"] == "2026-03-29T03:00:00Z"
