@@ -51,6 +51,12 @@ class LuaScript:
         self.source = source
         self.sha = hashlib.sha1(source.encode(), usedforsecurity=False).hexdigest()
 
+    def queue_in(
+        self, pipe: aioredis.client.Pipeline, keys: list[str], args: list[str | int | float]
+    ) -> None:
+        """Add an EVALSHA to a pipeline (the caller retries with ``__call__`` on NOSCRIPT)."""
+        pipe.evalsha(self.sha, len(keys), *keys, *args)
+
     async def __call__(
         self, client: aioredis.Redis, keys: list[str], args: list[str | int | float]
     ) -> Any:

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 import redis.asyncio as aioredis
+from redis.exceptions import NoScriptError
 
 from assessment_engine.storage import keys
 from assessment_engine.storage._redis import LuaScript, epoch_ms, rfc3339, text, text_map, utc_now
@@ -93,8 +94,16 @@ async def accept_submission(
         int(submission.auto_submitted),
         submission.idempotency_key,
     ]
-    await redis.sadd(keys.GRADING_STREAMS, stream)
-    created, receipt_raw = await _ACCEPT(redis, call_keys, args)
+    # One round trip: register the stream (idempotent, another slot), then the atomic step.
+    async with redis.pipeline(transaction=False) as pipe:
+        pipe.sadd(keys.GRADING_STREAMS, stream)
+        _ACCEPT.queue_in(pipe, call_keys, args)
+        _, reply = await pipe.execute(raise_on_error=False)
+    if isinstance(reply, NoScriptError):  # script cache empty (Redis restarted): load and run
+        reply = await _ACCEPT(redis, call_keys, args)
+    elif isinstance(reply, Exception):
+        raise reply
+    created, receipt_raw = reply
     stored_sid, received_at = text(receipt_raw).split("|", 1)
     receipt = Receipt(submission_id=stored_sid, received_at=received_at, duplicate=not int(created))
     if publish and not receipt.duplicate:

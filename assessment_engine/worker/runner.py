@@ -29,6 +29,7 @@ from assessment_engine.metrics import (
     sample_busy,
 )
 from assessment_engine.storage._redis import utc_now
+from assessment_engine.storage.client import create_redis
 from assessment_engine.storage.models import GradedBy, GradingJob
 from assessment_engine.storage.queue import GradingQueue
 from assessment_engine.worker.grading import grade_work, ignore_shutdown_signals
@@ -188,7 +189,7 @@ async def serve(settings: WorkerSettings, registry: CollectorRegistry) -> None:
     """Run a worker until SIGTERM/SIGINT; the caller serves ``registry`` on /metrics."""
     import signal
 
-    redis = aioredis.Redis.from_url(settings.redis_url)
+    redis = create_redis(settings.redis_url, max_connections=settings.concurrency * 2 + 8)
     executor = make_executor(settings)
     worker = Worker(settings, redis, registry, executor)
     loop = asyncio.get_running_loop()

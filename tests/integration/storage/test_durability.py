@@ -29,6 +29,9 @@ async def test_acknowledged_submissions_survive_kill_9_of_redis(redis_server: Re
         assert await client.xlen(keys.grading_stream(exam_id)) == len(receipts)
         jobs = await GradingQueue(client).claim("after-restart", count=100, block_ms=10)
         assert {j.submission_id for j in jobs} == {r.submission_id for r in receipts}
+        # The restarted server has an empty script cache: accepting still works (NOSCRIPT path).
+        late = await accept_submission(client, submission(exam_id, student="after"))
+        assert (await get_submission(client, exam_id, late.submission_id)).student_id == "after"
         await client.aclose()
     finally:
         restarted.stop()
