@@ -1,0 +1,33 @@
+"""Errors of the notifications service.
+
+    PlatformError (platform_services.common.errors)
+    └── NotificationsError
+        ├── ExamNotFoundError      404: no such exam to monitor
+        ├── NotAllowedError        403: not the exam's owner / not a student token
+        └── TooManyStreamsError    503: this replica holds ``max_streams`` already; retry elsewhere
+
+Token errors come from ``platform_services.identity.errors`` (401/403/503).
+"""
+
+from __future__ import annotations
+
+from platform_services.common.errors import PlatformError
+
+
+class NotificationsError(PlatformError):
+    code = "notifications_error"
+
+
+class ExamNotFoundError(NotificationsError):
+    code = "exam_not_found"
+
+
+class NotAllowedError(NotificationsError):
+    code = "forbidden"
+
+
+class TooManyStreamsError(NotificationsError):
+    code = "too_many_streams"
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": "5"}
