@@ -30,6 +30,7 @@ from assessment_engine.localstack.processes import (
     start_redis,
 )
 from assessment_engine.surge.supervisor import Supervisor
+from autoscaler_operator.policy import LOCAL_UTILIZATION_QUERY
 
 FUNCTION_NAME = "exam-grader"
 QUEUE = "grading"
@@ -128,7 +129,7 @@ def policy_document(config: StackConfig, prometheus_url: str) -> dict[str, Any]:
         "metadata": {"name": "surge", "namespace": "local"},
         "spec": {
             "queue": QUEUE,
-            "prometheus": {"url": prometheus_url},
+            "prometheus": {"url": prometheus_url, "utilizationQuery": LOCAL_UTILIZATION_QUERY},
             "overflowThreshold": config.threshold,
             "releaseThreshold": config.release_threshold,
             "stabilization": {"enterSeconds": 2, "leaveSeconds": 4},
