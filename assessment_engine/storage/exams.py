@@ -2,8 +2,9 @@
 
 Called by the API's services (``assessment_engine.api.services``). Per-exam keys share the
 storage package's hash-tagged prefix ``exam:{<exam_id>}`` (``keys.exam_prefix``); the only
-cross-exam keys are two indexes, ``exams:by_owner:<sub>`` (set) and ``exams:schedule`` (sorted
-set of exam ids by ``opens_at``). Layout and lifetimes: ``docs/api.md`` (storage section).
+cross-exam keys are three indexes: ``exams:by_owner:<sub>`` (set), ``exams:schedule`` (sorted
+set of exam ids by ``opens_at``) and ``exams:closing`` (sorted set of exams not yet announced
+closed, by ``closes_at``). Layout and lifetimes: ``docs/api.md`` (storage section).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from assessment_engine.storage import keys
 from assessment_engine.storage._redis import text
 
 SCHEDULE = "exams:schedule"
+CLOSING = "exams:closing"
 _MAX_CAS_RETRIES = 50
 
 
@@ -58,6 +60,7 @@ async def create_exam(redis: aioredis.Redis, exam: Exam) -> None:
     async with redis.pipeline(transaction=False) as pipe:
         pipe.sadd(owner_index(exam.owner), exam.exam_id)
         pipe.zadd(SCHEDULE, {exam.exam_id: exam.timing.opens_at.timestamp()})
+        pipe.zadd(CLOSING, {exam.exam_id: exam.timing.closes_at.timestamp()})
         await pipe.execute()
 
 
@@ -85,6 +88,7 @@ async def update_exam(
                 pipe.multi()  # type: ignore[no-untyped-call]
                 pipe.set(key, after.model_dump_json())
                 pipe.zadd(SCHEDULE, {exam_id: after.timing.opens_at.timestamp()})
+                pipe.zadd(CLOSING, {exam_id: after.timing.closes_at.timestamp()})
                 await pipe.execute()
                 return before, after
             except WatchError:
@@ -108,10 +112,14 @@ async def upcoming_exams(redis: aioredis.Redis, now: datetime, within_seconds: f
     return await _load_many(redis, ids)
 
 
-async def open_exam_ids(redis: aioredis.Redis, now: datetime, lookback_seconds: float) -> list[str]:
-    """Exams that opened in the last ``lookback_seconds`` (the sweeper's close check)."""
-    start = now.timestamp()
-    return [text(i) for i in await redis.zrangebyscore(SCHEDULE, start - lookback_seconds, start)]
+async def closing_due(redis: aioredis.Redis, now: datetime, limit: int = 100) -> list[str]:
+    """Exams whose ``closes_at`` passed and whose close was not yet announced."""
+    due = await redis.zrangebyscore(CLOSING, "-inf", now.timestamp(), start=0, num=limit)
+    return [text(i) for i in due]
+
+
+async def forget_closing(redis: aioredis.Redis, exam_id: str) -> None:
+    await redis.zrem(CLOSING, exam_id)
 
 
 async def _load_many(redis: aioredis.Redis, ids: list[str]) -> list[Exam]:

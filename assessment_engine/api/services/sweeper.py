@@ -23,7 +23,6 @@ from assessment_engine.storage.errors import StorageError
 from assessment_engine.storage.events import publish_event
 
 log = logging.getLogger(__name__)
-_CLOSE_LOOKBACK_SECONDS = 8 * 86_400
 
 
 async def sweep_once(ctx: AppContext) -> int:
@@ -41,9 +40,15 @@ async def sweep_once(ctx: AppContext) -> int:
 
 async def close_exams(ctx: AppContext) -> None:
     now = ctx.now()
-    for exam_id in await exam_store.open_exam_ids(ctx.redis, now, _CLOSE_LOOKBACK_SECONDS):
-        exam = await exam_store.get_exam(ctx.redis, exam_id)
-        if now < exam.timing.closes_at or not await exam_store.mark_closed(ctx.redis, exam_id):
+    for exam_id in await exam_store.closing_due(ctx.redis, now):
+        try:
+            exam = await exam_store.get_exam(ctx.redis, exam_id)
+        except ExamRuleError:  # purged by an operator
+            await exam_store.forget_closing(ctx.redis, exam_id)
+            continue
+        first = await exam_store.mark_closed(ctx.redis, exam_id)
+        await exam_store.forget_closing(ctx.redis, exam_id)
+        if not first:
             continue
         attempts = await attempt_store.list_attempts(ctx.redis, exam_id)
         await publish_event(
