@@ -21,6 +21,7 @@ feedback and rubric elements are dropped so that no key material reaches the ste
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 from xml.etree.ElementTree import Element
@@ -130,9 +131,12 @@ def _pattern(text: str) -> str:
 
 def _number(text: str, what: str) -> float:
     try:
-        return float(text)
+        value = float(text)
     except ValueError as exc:
         raise QtiSyntaxError(f"{what} {text!r} is not a number") from exc
+    if not math.isfinite(value):
+        raise QtiSyntaxError(f"{what} {text!r} is not finite")
+    return value
 
 
 def _text_entry(scoring: Scoring) -> tuple[Fields, float]:

@@ -8,7 +8,9 @@ each response variable is scored:
   for an item whose response variable is ``RESPONSE``;
 * the usual hand-written rules of multi-interaction items: per response, ``SCORE := SCORE +
   v`` if ``match(variable X, correct X)``, or ``SCORE := SCORE + mapResponse(X)`` (optionally
-  guarded by ``isNull(X)``).
+  guarded by ``isNull(X)``);
+* those templates written out in full as the item's only rule (``SCORE := 1`` / ``0``,
+  ``SCORE := mapResponse(RESPONSE)``).
 
 Anything else, including ``map_response_point`` (our model has no point/area questions), an
 unknown template or any other operator, raises `QtiUnsupportedError`: an item we cannot score
@@ -124,12 +126,14 @@ def _is_score_var(el: Element | None) -> bool:
     return el is not None and el.tag == "variable" and el.get("identifier") == "SCORE"
 
 
-def _added_term(rule: Element) -> Element | None:
-    """For ``SCORE := SCORE + term`` return ``term``; None for anything else."""
+def _score_term(rule: Element, assign: bool) -> Element | None:
+    """``term`` of ``SCORE := SCORE + term`` (or of ``SCORE := term`` when ``assign``)."""
     if rule.tag != "setOutcomeValue" or rule.get("identifier") != "SCORE" or len(rule) != 1:
         return None
     expr = rule[0]
-    if expr.tag != "sum" or len(expr) != 2:
+    if expr.tag != "sum":
+        return expr if assign else None
+    if len(expr) != 2:
         return None
     first, second = expr[0], expr[1]
     if _is_score_var(first):
@@ -164,22 +168,28 @@ def _match_correct_of(expr: Element) -> str | None:
     return None
 
 
-def _condition(rule: Element, decls: dict[str, Declaration]) -> Scoring:
+def _adds_zero(actions: list[Element], assign: bool) -> bool:
+    return all(_constant(_score_term(a, assign)) == 0 for a in actions)
+
+
+def _condition(rule: Element, decls: dict[str, Declaration], assign: bool) -> Scoring:
     branches = list(rule)
     if not branches or branches[0].tag != "responseIf" or len(branches[0]) < 1:
         raise QtiUnsupportedError("responseCondition without a responseIf")
-    if_el, rest = branches[0], branches[1:]
-    condition, *actions = list(if_el)
+    condition, *actions = list(branches[0])
+    rest = branches[1:]
+    otherwise = list(rest[0]) if len(rest) == 1 and rest[0].tag == "responseElse" else None
     matched = _match_correct_of(condition)
-    if matched is not None and len(actions) == 1 and not rest:
-        weight = _constant(_added_term(actions[0]))
-        if weight is not None and matched in decls:
-            return Scoring("match_correct", decls[matched], weight)
+    if matched in decls and len(actions) == 1 and (not rest or otherwise is not None):
+        weight = _constant(_score_term(actions[0], assign))
+        if weight is not None and _adds_zero(otherwise or [], assign):
+            if weight <= 0:
+                raise QtiUnsupportedError(f"a correct {matched} adds {weight}, nothing to score")
+            return Scoring("match_correct", decls[str(matched)], weight)
     if condition.tag == "isNull" and len(condition) == 1 and condition[0].tag == "variable":
         target = condition[0].get("identifier")
-        harmless = all(_constant(_added_term(a)) == 0 for a in actions)
-        if harmless and len(rest) == 1 and rest[0].tag == "responseElse" and len(rest[0]) == 1:
-            mapped = _map_response_of(_added_term(rest[0][0]))
+        if _adds_zero(actions, assign) and otherwise is not None and len(otherwise) == 1:
+            mapped = _map_response_of(_score_term(otherwise[0], assign))
             if mapped is not None and mapped == target and mapped in decls:
                 return Scoring("map_response", decls[mapped])
     raise QtiUnsupportedError(
@@ -188,15 +198,20 @@ def _condition(rule: Element, decls: dict[str, Declaration]) -> Scoring:
 
 
 def custom_rules(processing: Element, decls: dict[str, Declaration]) -> dict[str, Scoring]:
-    """Recognise hand-written per-response rules; raise for anything else."""
+    """Recognise hand-written per-response rules (or an inlined template); raise otherwise.
+
+    ``SCORE := term`` equals ``SCORE := SCORE + term`` only when it is the sole rule (SCORE
+    starts at 0), so assignments are accepted only then: that covers the standard templates
+    written out in full.
+    """
+    rules = [r for r in processing if isinstance(r.tag, str)]
+    assign = len(rules) == 1
     out: dict[str, Scoring] = {}
-    for rule in processing:
-        if not isinstance(rule.tag, str):
-            continue
+    for rule in rules:
         if rule.tag == "responseCondition":
-            scoring = _condition(rule, decls)
+            scoring = _condition(rule, decls, assign)
         else:
-            mapped = _map_response_of(_added_term(rule))
+            mapped = _map_response_of(_score_term(rule, assign))
             if mapped is None or mapped not in decls:
                 raise QtiUnsupportedError(f"response processing rule <{rule.tag}> is not supported")
             scoring = Scoring("map_response", decls[mapped])

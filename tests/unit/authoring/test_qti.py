@@ -511,3 +511,39 @@ def test_unsupported_interaction_is_refused():
 def test_malformed_or_hostile_xml_is_a_typed_syntax_error(xml):
     with pytest.raises(QtiSyntaxError):
         parse_qti(xml)
+
+
+INLINE_MATCH_CORRECT = (
+    '<responseProcessing><responseCondition><responseIf><match><variable identifier="RESPONSE"/>'
+    '<correct identifier="RESPONSE"/></match><setOutcomeValue identifier="SCORE">'
+    '<baseValue baseType="float">1</baseValue></setOutcomeValue></responseIf><responseElse>'
+    '<setOutcomeValue identifier="SCORE"><baseValue baseType="float">0</baseValue>'
+    "</setOutcomeValue></responseElse></responseCondition></responseProcessing>"
+)
+INLINE_MAP_RESPONSE = (
+    '<responseProcessing><responseCondition><responseIf><isNull><variable identifier="RESPONSE"/>'
+    '</isNull><setOutcomeValue identifier="SCORE"><baseValue baseType="float">0.0</baseValue>'
+    '</setOutcomeValue></responseIf><responseElse><setOutcomeValue identifier="SCORE">'
+    '<mapResponse identifier="RESPONSE"/></setOutcomeValue></responseElse></responseCondition>'
+    "</responseProcessing>"
+)
+
+
+def test_templates_written_out_in_full_are_recognised():
+    q = one(item21(declaration("single", "identifier", ["C"]), choice_body(), INLINE_MATCH_CORRECT))
+    assert [c.fraction for c in q.choices] == [0, 0, 1, 0]
+    xml = item21(
+        declaration("multiple", "identifier", [], mapping({"A": 1, "B": 1, "C": -1}, lower=0)),
+        choice_body(max_choices=0),
+        INLINE_MAP_RESPONSE,
+    )
+    assert [c.fraction for c in one(xml).choices] == [0.5, 0.5, -0.5, 0]
+
+
+def test_assignments_among_several_rules_are_refused():
+    rules = INLINE_MATCH_CORRECT.replace("</responseProcessing>", "") + INLINE_MAP_RESPONSE.replace(
+        "<responseProcessing>", ""
+    )
+    xml = item21(declaration("single", "identifier", ["C"]), choice_body(), rules)
+    with pytest.raises(QtiUnsupportedError):
+        parse_qti(xml)
