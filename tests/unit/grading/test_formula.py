@@ -175,3 +175,18 @@ def test_complex_branches_follow_the_principal_square_root():
     assert grade(q, "sqrt(x)*sqrt(-1)").fraction == 0.0  # differs for negative x
     q = _q(expected="sqrt(-4)*x", variables={"x": VariableRange(low=1, high=2)})
     assert grade(q, "2*sqrt(-1)*x").fraction == 1.0
+
+
+def test_sample_points_are_pinned():
+    from assessment_engine.grading.formula import _points
+
+    q = _q(
+        expected="x",
+        variables={"y": VariableRange(low=0, high=1), "x": VariableRange(low=-1, high=1)},
+        seed=3,
+        samples=2,
+    )
+    assert _points(q) == (
+        {"x": -0.5240707458162173, "y": 0.5442292252959519},
+        {"x": -0.2600896669038415, "y": 0.6039200385961945},
+    )

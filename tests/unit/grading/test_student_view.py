@@ -168,3 +168,12 @@ def test_unshuffled_matching_does_not_reveal_pairs_by_position():
     view = student_view(q, 0)
     assert view["stems"] == ["one", "two"]
     assert view["choices"] == ["apple", "mango", "zebra"]
+
+
+def test_shuffles_are_pinned_across_processes_and_versions():
+    # Golden values: a shuffle that changed between processes (hash randomisation) or releases
+    # would show students different orders for the same attempt.
+    q = mc(*[(f"o{i}", 1.0 if i == 0 else 0.0) for i in range(6)], id="mc")
+    assert student_view(q, 42)["options"] == ["o0", "o4", "o5", "o2", "o1", "o3"]
+    ordering = OrderingQuestion(id="ord", text="", items=tuple("abcde"))
+    assert student_view(ordering, 42)["items"] == ["d", "e", "b", "c", "a"]
