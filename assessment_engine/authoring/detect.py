@@ -5,6 +5,7 @@ unknown format. A `pathlib.Path` (or a string naming an existing file) is read a
 other string is the content itself. Detection looks at content, not the file name: a leading
 ``<`` is XML (QTI), a leading ``[`` or ``{`` that decodes as JSON is a bank, everything else is
 GIFT (a GIFT answer block may also start with ``{``, so JSON must decode to count as JSON).
+Bytes or files starting with the zip signature are QTI content packages.
 """
 
 from __future__ import annotations
@@ -38,14 +39,8 @@ def read_source(path_or_text: str | Path) -> str:
     """Return the text of a file path, or the string itself when it is not a path."""
     if isinstance(path_or_text, Path):
         path: Path | None = path_or_text
-    elif len(path_or_text) < _MAX_PATH and "\n" not in path_or_text:
-        candidate = Path(path_or_text)
-        try:
-            path = candidate if candidate.is_file() else None
-        except OSError:
-            path = None
     else:
-        path = None
+        path = Path(path_or_text) if _is_path(path_or_text) else None
     if path is None:
         return str(path_or_text)
     try:
@@ -56,8 +51,45 @@ def read_source(path_or_text: str | Path) -> str:
         raise UnknownFormatError(f"{path}: cannot read ({exc.strerror})") from exc
 
 
-def load_questions(path_or_text: str | Path) -> list[Question]:
-    """Import questions from GIFT, QTI or JSON; raise an `AuthoringError` subclass if invalid."""
+def _package_bytes(path_or_text: str | Path | bytes) -> bytes | None:
+    """The bytes of a QTI zip package given as bytes or as a path, else None."""
+    from assessment_engine.authoring.qti_package import ZIP_MAGIC
+
+    if isinstance(path_or_text, bytes):
+        return path_or_text if path_or_text.startswith(ZIP_MAGIC) else None
+    path = Path(path_or_text) if isinstance(path_or_text, Path) or _is_path(path_or_text) else None
+    if path is None:
+        return None
+    try:
+        with path.open("rb") as handle:
+            if handle.read(len(ZIP_MAGIC)) != ZIP_MAGIC:
+                return None
+        return path.read_bytes()
+    except OSError as exc:
+        raise UnknownFormatError(f"{path}: cannot read ({exc.strerror})") from exc
+
+
+def _is_path(text: str) -> bool:
+    if len(text) >= _MAX_PATH or "\n" in text:
+        return False
+    try:
+        return Path(text).is_file()
+    except (OSError, ValueError):
+        return False
+
+
+def load_questions(path_or_text: str | Path | bytes) -> list[Question]:
+    """Import questions from GIFT, QTI (item or zip package) or JSON; raise `AuthoringError`."""
+    package = _package_bytes(path_or_text)
+    if package is not None:
+        from assessment_engine.authoring.qti_package import parse_qti_package
+
+        return parse_qti_package(package)
+    if isinstance(path_or_text, bytes):
+        try:
+            path_or_text = path_or_text.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise UnknownFormatError(f"not UTF-8 text ({exc.reason})") from exc
     text = read_source(path_or_text)
     kind = detect_format(text)
     if kind == "qti":
