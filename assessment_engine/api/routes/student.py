@@ -60,11 +60,10 @@ async def start_attempt(
     exam_id: ExamId, principal: Student, ctx: Ctx, response: Response
 ) -> AttemptView:
     """Start (or re-enter) my attempt; 429 with Retry-After when starts are throttled."""
-    attempt, created = await service.start(ctx, principal, exam_id)
-    if not created:
+    started = await service.start(ctx, principal, exam_id)
+    if not started.created:
         response.status_code = 200
-    exam = await exam_store.get_exam(ctx.redis, exam_id)
-    return attempt_view(exam, attempt, ctx.now())
+    return attempt_view(started.exam, started.attempt, ctx.now())
 
 
 @router.get("/attempt", response_model=AttemptView, responses=ERRORS)

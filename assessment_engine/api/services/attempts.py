@@ -47,12 +47,19 @@ async def _final_at(ctx: AppContext, exam: Exam, attempt: Attempt) -> datetime:
     return final_instant(lifecycle.deadline_of(exam, attempt, ctx.now()), exam.timing.grace_seconds)
 
 
-async def start(ctx: AppContext, principal: Principal, exam_id: str) -> tuple[Attempt, bool]:
-    """The student's attempt: the existing one, or a new one if admitted (True = created)."""
+@dataclass(frozen=True)
+class Started:
+    exam: Exam
+    attempt: Attempt
+    created: bool
+
+
+async def start(ctx: AppContext, principal: Principal, exam_id: str) -> Started:
+    """The student's attempt: the existing one, or a new one if admitted (``created``)."""
     exam = await exam_store.get_exam(ctx.redis, exam_id)
     existing = await store.get_attempt(ctx.redis, exam_id, principal.sub)
     if existing is not None:
-        return await settle(ctx, exam, existing), False
+        return Started(exam, await settle(ctx, exam, existing), False)
     now = ctx.now()
     attempt = lifecycle.start_attempt(exam, principal.sub, uuid.uuid4().hex, new_seed(), now)
     decision = await store.take_admission_token(
@@ -68,7 +75,7 @@ async def start(ctx: AppContext, principal: Principal, exam_id: str) -> tuple[At
         )
     stored = await store.create_attempt(ctx.redis, attempt, await _final_at(ctx, exam, attempt))
     if stored.attempt_id != attempt.attempt_id:
-        return stored, False
+        return Started(exam, stored, False)
     await publish_event(
         ctx.redis,
         "attempt.started",
@@ -81,7 +88,7 @@ async def start(ctx: AppContext, principal: Principal, exam_id: str) -> tuple[At
             "question_count": len(stored.question_ids),
         },
     )
-    return stored, True
+    return Started(exam, stored, True)
 
 
 async def load(ctx: AppContext, exam_id: str, student_id: str) -> tuple[Exam, Attempt]:
