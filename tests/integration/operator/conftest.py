@@ -16,6 +16,8 @@ from prometheus_client import CollectorRegistry, Gauge, start_http_server
 from assessment_engine.localstack.ports import free_port
 from assessment_engine.overflow.decision_record import NOTICE_CHANNEL
 
+from .kube import kube  # noqa: F401 - the kmock fixture, shared by the Kopf tests
+
 
 @dataclass
 class Exporter:

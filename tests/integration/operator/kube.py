@@ -64,7 +64,7 @@ class Kube:
             "apiVersion": "apps/v1",
             "kind": "Deployment",
             "metadata": {"name": name, "namespace": namespace, "resourceVersion": _rv(),
-                         "uid": f"uid-{name}", "generation": 1},
+                         "uid": f"uid-{namespace}-{name}", "generation": 1},
             "spec": {"replicas": replicas, "selector": {"matchLabels": {"app": name}},
                      "template": {"metadata": {"labels": {"app": name}},
                                   "spec": {"containers": [{"name": name, "image": "grader"}]}}},
@@ -75,7 +75,7 @@ class Kube:
             "apiVersion": f"{GROUP}/{VERSION}",
             "kind": KIND,
             "metadata": {"name": name, "namespace": namespace, "resourceVersion": _rv(),
-                         "uid": f"uid-{name}", "generation": 1,
+                         "uid": f"uid-{namespace}-{name}", "generation": 1,
                          "creationTimestamp": "2026-11-29T17:00:00Z"},
             "spec": spec,
         }  # fmt: skip
@@ -142,4 +142,15 @@ def _declare(kmock: Any) -> None:
     kmock.resources[POLICIES] = {
         "kind": KIND, "singular": SINGULAR, "namespaced": True, "verbs": verbs,
         "subresources": ["status"], "shortnames": ["ofp"],
+    }  # fmt: skip
+
+
+def seed_hpa(kube: Kube, namespace: str, name: str, target: str, min_replicas: int) -> None:
+    kube.kmock.objects["autoscaling/v2/horizontalpodautoscalers", namespace, name] = {
+        "apiVersion": "autoscaling/v2",
+        "kind": "HorizontalPodAutoscaler",
+        "metadata": {"name": name, "namespace": namespace, "resourceVersion": _rv()},
+        "spec": {"minReplicas": min_replicas, "maxReplicas": 20,
+                 "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment",
+                                    "name": target}},
     }  # fmt: skip
