@@ -20,6 +20,7 @@ from assessment_engine.api.middleware import BodySizeLimitMiddleware, MetricsMid
 from assessment_engine.api.routes import dev, ops, proctor, schedule, student
 from assessment_engine.api.services.sweeper import run_sweeper
 from assessment_engine.api.settings import ApiSettings
+from assessment_engine.storage.client import create_redis
 
 
 def create_app(
@@ -30,7 +31,11 @@ def create_app(
 ) -> FastAPI:
     """The API. ``clock`` and ``redis`` are injectable for tests; the sweeper follows settings."""
     settings = settings or ApiSettings()
-    client = redis or aioredis.Redis.from_url(settings.redis_url)
+    client = redis or create_redis(
+        settings.redis_url,
+        max_connections=settings.redis_max_connections,
+        wait_timeout_s=settings.redis_pool_timeout_seconds,
+    )
     context = AppContext(redis=client, settings=settings, clock=clock)
 
     @contextlib.asynccontextmanager

@@ -14,6 +14,10 @@ class ApiSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ASSESSMENT_", extra="ignore")
 
     redis_url: str = "redis://127.0.0.1:6379/0"
+    redis_max_connections: int = Field(default=256, ge=1, le=10_000)
+    redis_pool_timeout_seconds: float = Field(
+        default=5.0, gt=0, description="A request waits this long for a pooled connection."
+    )
     jwks_url: str | None = Field(
         default=None, description="Identity service JWKS (``/.well-known/jwks.json``)."
     )
