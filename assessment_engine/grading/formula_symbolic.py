@@ -6,8 +6,9 @@ become symbols (``positive=True`` when their whole range is positive, else ``rea
 Two steps decide, and neither is sympy's unbounded ``simplify``:
 
 1. ``expand(a - b) == 0`` proves the identity (bounded: both trees must be small —
-   ``MAX_NODES`` nodes, literal exponents up to ``MAX_EXPONENT``, at most ``MAX_CALLS`` function
-   calls, at most ``MAX_TERMS`` terms once fully expanded; otherwise :func:`equivalent` returns
+   ``MAX_NODES`` nodes, literal exponents up to ``MAX_EXPONENT`` whose nested product stays
+   within ``MAX_POWER_PRODUCT``, at most ``MAX_CALLS`` function calls, at most ``MAX_TERMS``
+   terms once fully expanded; otherwise :func:`equivalent` returns
    None and the caller keeps its sampling verdict);
 2. otherwise both are evaluated with ``DIGITS``-digit arithmetic at up to
    ``MAX_PRECISE_POINTS`` of the question's sample points (as exact rationals) and must agree to
@@ -42,6 +43,7 @@ MAX_NODES = 40
 MAX_EXPONENT = 8.0
 MAX_CALLS = 4
 MAX_TERMS = 256
+MAX_POWER_PRODUCT = 64.0
 DIGITS = 50
 RELATIVE = sympy.Rational(1, 10**40)
 MAX_PRECISE_POINTS = 10
@@ -80,12 +82,31 @@ def _terms(node: Node) -> float:
     return 1.0
 
 
+def _power_product(node: Node) -> float:
+    """Largest product of nested literal exponents: exact rationals grow with it.
+
+    ``((1.0000000000000002^8)^8)^8...`` is finite in floating point but sympy would compute
+    the exact rational, with digits growing as this product.
+    """
+    match node:
+        case Neg(operand) | Call(_, operand):
+            return _power_product(operand)
+        case Bin(op, left, right):
+            if op == "**":
+                exponent = literal_value(right)
+                factor = abs(exponent) if exponent is not None else float("inf")
+                return max(1.0, factor) * _power_product(left)
+            return max(_power_product(left), _power_product(right))
+    return 1.0
+
+
 def within_limits(node: Node) -> bool:
-    """Small enough for sympy: node count, function calls, expanded size."""
+    """Small enough for sympy: node count, calls, expanded size, nested exponent growth."""
     return (
         count_nodes(node) <= MAX_NODES
         and _count_calls(node) <= MAX_CALLS
         and _terms(node) <= MAX_TERMS
+        and _power_product(node) <= MAX_POWER_PRODUCT
     )
 
 

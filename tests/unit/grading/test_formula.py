@@ -190,3 +190,14 @@ def test_sample_points_are_pinned():
         {"x": -0.5240707458162173, "y": 0.5442292252959519},
         {"x": -0.2600896669038415, "y": 0.6039200385961945},
     )
+
+
+@pytest.mark.timeout(30)
+def test_symbolic_refuses_exact_arithmetic_blowups():
+    # Finite and within tolerance in floating point, but an exact rational with ~10^11 digits.
+    nested = "1.0000000000000002" + "^8" * 1
+    for _ in range(10):
+        nested = f"({nested})^8"
+    q = _q(expected="x", method="symbolic", variables={"x": VariableRange(low=1, high=2)})
+    result = grade(q, f"x*{nested}")
+    assert "sampling" in result.parts[0].detail
