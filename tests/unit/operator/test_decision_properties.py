@@ -15,7 +15,7 @@ from .engine_helpers import make_policy, run, transitions
 utilization = st.floats(min_value=0.0, max_value=1.5, allow_nan=False)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(
     series=st.lists(utilization, min_size=1, max_size=120),
     enter=st.integers(min_value=0, max_value=6),
@@ -30,7 +30,7 @@ def test_consecutive_transitions_are_at_least_one_dwell_window_apart(series, ent
         assert b - a >= max(window, 1)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(
     series=st.lists(st.floats(min_value=0.60, max_value=0.6999), min_size=1, max_size=200),
     start_hot=st.booleans(),
@@ -42,7 +42,7 @@ def test_noise_inside_the_dead_band_never_changes_mode(series, start_hot):
     assert transitions(decisions[len(prefix) :]) == 0
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(
     noise=st.lists(st.floats(min_value=-0.09, max_value=0.09), min_size=50, max_size=300),
 )
@@ -53,7 +53,7 @@ def test_noise_around_the_threshold_flaps_at_most_once_per_dwell_pair(noise):
     assert transitions(decisions) <= 2 * math.ceil(len(noise) / (2 + 5)) + 1
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(
     prefix=st.lists(st.floats(min_value=0.0, max_value=0.59), max_size=30),
     hot=st.floats(min_value=0.70, max_value=1.5),
@@ -72,7 +72,7 @@ def test_sustained_heat_reaches_overflow_within_enter_window_plus_one_interval(
     assert reaction >= enter  # and never before the window has elapsed
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(
     hot_prefix=st.booleans(),
     gap=st.integers(min_value=1, max_value=9),
@@ -87,7 +87,7 @@ def test_outage_shorter_than_grace_keeps_the_mode(hot_prefix, gap, grace, behavi
     assert all(d.mode == before for d in decisions[len(prefix) :])
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(
     current=st.integers(min_value=1, max_value=200),
     util=st.floats(min_value=0.0, max_value=3.0, allow_nan=False),
@@ -100,7 +100,7 @@ def test_replica_math_is_the_hpa_formula(current, util, target, tolerance):
     assert hpa_desired(current, util, target, tolerance) == expected
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(
     current=st.integers(min_value=1, max_value=50),
     util=st.floats(min_value=0.0, max_value=2.0, allow_nan=False),
@@ -119,7 +119,7 @@ def test_engine_replicas_equal_the_clamped_hpa_formula_without_step_limits(curre
     assert decision.grader_replicas == min(60, max(2, raw))
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(
     current=st.integers(min_value=1, max_value=100),
     util=st.floats(min_value=0.7, max_value=5.0),
