@@ -145,14 +145,17 @@ class BlockReader:
 
 def _unique_ids(drafts: list[tuple[int, Draft, str | None]]) -> list[dict[str, Any]]:
     seen: set[str] = set()
+    next_suffix: dict[str, int] = {}  # amortised linear even if every title is the same
     out: list[dict[str, Any]] = []
     for index, draft, category in drafts:
         title = draft.fields.get("title")
         base = title if title else f"q{index}"
-        candidate, n = base, 1
+        n = next_suffix.get(base, 1)
+        candidate = base if n == 1 else f"{base}-{n}"
         while candidate in seen:
             n += 1
             candidate = f"{base}-{n}"
+        next_suffix[base] = n + 1
         seen.add(candidate)
         out.append(draft.fields | {"id": candidate, "category": category})
     return out

@@ -103,6 +103,7 @@ def test_megabyte_document_parses_in_bounded_time():
         "\\" * 1_000_000,
         "{#" + "=1" * 50_000 + "}",
         ("{=a}\n\n" * 10_000),
+        ("::Same:: {T}\n\n" * 10_000),
     ],
     ids=[
         "deep-braces",
@@ -112,6 +113,7 @@ def test_megabyte_document_parses_in_bounded_time():
         "backslashes",
         "numerical",
         "many-errors",
+        "same-title",
     ],
 )
 def test_hostile_input_raises_only_gift_errors_in_bounded_time(text):

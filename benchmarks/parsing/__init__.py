@@ -1,0 +1,1 @@
+"""Benchmark of question import (GIFT, QTI, JSON bank)."""
