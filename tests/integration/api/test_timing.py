@@ -3,9 +3,11 @@ pauses, auto-submit dated at the deadline."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 from assessment_engine.api.services.sweeper import sweep_once
+from assessment_engine.storage.attempts import get_attempt
 from assessment_engine.storage.events import read_events
 from assessment_engine.storage.submissions import get_submission
 from tests.integration.api.conftest import T0, Api
@@ -190,3 +192,21 @@ async def test_exam_closed_event_is_published_once(api: Api) -> None:
     await sweep_once(api.app.state.context)
     events = [e for e in await read_events(api.redis) if e.exam_id == exam_id]
     assert [e.type for e in events] == ["exam.closed", "results.released"]
+
+
+async def test_background_sweeper_in_the_app_lifespan_auto_submits(api_factory) -> None:
+    api: Api = api_factory(sweeper_enabled=True, sweeper_interval_seconds=0.05)
+    exam_id = (await api.create_exam())["exam_id"]
+    await api.start(exam_id)
+    await api.save(exam_id, "tf", 1, True)
+    async with api.app.router.lifespan_context(api.app):
+        api.clock.advance(hours=1, minutes=2)
+        for _ in range(200):
+            attempt = await get_attempt(api.redis, exam_id, "s1")
+            if attempt is not None and attempt.finished:
+                break
+            await asyncio.sleep(0.02)
+    assert attempt is not None
+    assert attempt.status == "submitted"
+    assert attempt.auto_submitted
+    assert attempt.submitted_at == T0 + timedelta(hours=1)

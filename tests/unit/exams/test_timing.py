@@ -3,6 +3,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from assessment_engine.exams.models import Accommodation, ExamTiming, Pause
@@ -106,3 +108,34 @@ def test_display_in_new_york_across_its_dst_switch() -> None:
     before = datetime(2026, 3, 8, 6, 59, tzinfo=UTC)
     assert to_display(before, "America/New_York").endswith("-05:00")
     assert to_display(before + timedelta(minutes=2), "America/New_York").endswith("-04:00")
+
+
+zones = st.sampled_from(["UTC", "Europe/Berlin", "America/New_York", "Australia/Lord_Howe"])
+
+
+@given(
+    start_offset=st.integers(min_value=0, max_value=3 * 3600 - 1),
+    multiplier=st.floats(min_value=1.0, max_value=3.0),
+    extra=st.integers(min_value=0, max_value=7200),
+    more=st.integers(min_value=1, max_value=3600),
+    zone=zones,
+)
+def test_deadline_properties(
+    start_offset: int, multiplier: float, extra: int, more: int, zone: str
+) -> None:
+    base = ExamTiming(
+        opens_at=T0, closes_at=T0 + timedelta(hours=3), time_limit_seconds=3600, grace_seconds=30
+    )
+    timing = base.model_copy(update={"display_timezone": zone})
+    attempt = make_attempt(started_at=T0 + timedelta(seconds=start_offset))
+    acc = Accommodation(time_multiplier=multiplier, extra_seconds=extra)
+    deadline = attempt_deadline(timing, attempt, acc, T0)
+    # the display zone never changes a deadline
+    assert deadline == attempt_deadline(base, attempt, acc, T0)
+    # an accommodation never shortens, and more extra time never ends earlier
+    assert deadline >= attempt_deadline(timing, attempt, NONE, T0)
+    richer = Accommodation(time_multiplier=multiplier, extra_seconds=extra + more)
+    assert attempt_deadline(timing, attempt, richer, T0) > deadline
+    # the deadline never exceeds the personal limit nor the accommodated close
+    assert deadline <= attempt.started_at + timedelta(seconds=3600 * multiplier + extra)
+    assert deadline <= timing.closes_at + timedelta(seconds=3600 * (multiplier - 1) + extra)
