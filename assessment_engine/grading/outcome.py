@@ -75,11 +75,19 @@ def _choose_instance() -> Callable[[type[M], dict[str, Any]], M]:
 instance = _choose_instance()
 
 
-@lru_cache(maxsize=8192)
 def part(
     part_name: str, score: float, max_score: float, correct: bool, detail: str = ""
 ) -> PartResult:
     """A ``PartResult`` built without re-validating values this package computed itself."""
+    # ``+ 0.0`` turns -0.0 into 0.0: the cache must not hand out a part whose JSON depends on
+    # which of two equal keys was seen first.
+    return _cached_part(part_name, score + 0.0, max_score + 0.0, correct, detail)
+
+
+@lru_cache(maxsize=8192, typed=True)
+def _cached_part(
+    part_name: str, score: float, max_score: float, correct: bool, detail: str
+) -> PartResult:
     values = {
         "part": part_name,
         "score": score,

@@ -84,3 +84,12 @@ def test_unvalidated_grades_equal_validated_ones():
     assert again.model_dump_json() == result.model_dump_json()
     assert result.model_fields_set == again.model_fields_set
     assert instance.__name__ == "_fast_instance"  # the self-check accepted this pydantic
+
+
+def test_shared_parts_do_not_depend_on_call_history():
+    from assessment_engine.grading.outcome import part
+
+    negative_zero_first = part("p", -0.0, 1, False)
+    assert negative_zero_first.model_dump_json() == part("p", 0.0, 1.0, False).model_dump_json()
+    assert '"score":0.0' in negative_zero_first.model_dump_json()
+    assert isinstance(part("q", 1, 1, True).max_score, float)
