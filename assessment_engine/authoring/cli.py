@@ -3,7 +3,8 @@
 Registered on the ``assessment-engine`` Typer app by `assessment_engine.cli`. Thin edges: each
 command reads its inputs, calls one domain function (`detect.load_questions`,
 ``grading.grade``, `demo.grade_batch`) and renders the result. Import errors, invalid
-responses and unreadable files exit with code 2 and a one-paragraph message on stderr. Heavy
+responses and unreadable files exit with code 2 and a one-paragraph message on stderr; a
+question that cannot be graded here (``UnsupportedQuestionError``, timeout) exits with 1. Heavy
 modules (pydantic models, rich, matplotlib) are imported inside command bodies.
 """
 
@@ -72,7 +73,7 @@ def grade_command(
 ) -> None:
     """Grade one response to one question and print the Grade as JSON."""
     from assessment_engine.grading import grade
-    from assessment_engine.grading.errors import InvalidResponseError
+    from assessment_engine.grading.errors import GradingError, InvalidResponseError
 
     target = _pick(_load(gift), question)
     try:
@@ -83,6 +84,9 @@ def grade_command(
         result = grade(target, value)
     except InvalidResponseError as exc:
         _fail(str(exc))
+    except GradingError as exc:  # the question, not the response, is at fault
+        typer.echo(f"error: cannot grade {target.id!r}: {exc}", err=True)
+        raise typer.Exit(code=1) from exc
     typer.echo(result.model_dump_json(indent=2))
 
 

@@ -159,3 +159,24 @@ def test_demo_rejects_a_malformed_responses_file(tmp_path):
     result = runner.invoke(app, ["demo", "--responses", str(responses)])
     assert result.exit_code == 2
     assert "student_id" in result.stderr
+
+
+def test_grade_of_a_question_that_cannot_be_graded_exits_1(tmp_path):
+    bank = tmp_path / "bank.json"
+    bank.write_text(
+        json.dumps(
+            [
+                {
+                    "type": "formula",
+                    "id": "f",
+                    "text": "?",
+                    "expected": "R1*(",
+                    "variables": {"R1": {"low": 1, "high": 2}},
+                }
+            ]
+        )
+    )
+    result = runner.invoke(app, ["grade", "--gift", str(bank), "--response", '"R1"'])
+    assert result.exit_code == 1
+    assert "cannot grade 'f'" in result.stderr
+    assert "R1*(" not in result.stderr
