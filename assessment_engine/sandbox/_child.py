@@ -17,6 +17,7 @@ import builtins
 import contextlib
 import ctypes
 import gc
+import importlib.util
 import json
 import linecache
 import math
@@ -43,8 +44,6 @@ MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
 MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
 MNT_DETACH = 2
 PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS = 1, 4, 24, 38
-SYS_PIVOT_ROOT = 155  # x86_64
-SYS_CAPSET = 126  # x86_64
 CAP_LAST = 63
 
 RO_BINDS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
@@ -81,6 +80,20 @@ STATUS_INTERNAL = 70
 TRACE_LIMIT = 2000
 
 _libc = ctypes.CDLL(None, use_errno=True)
+
+
+def _load_sibling(name: str) -> types.ModuleType:
+    """Load a stdlib-only helper next to this script (the package is not importable here)."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), name + ".py")
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise ImportError(path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_seccomp = _load_sibling("_seccomp")
 
 
 def _check(result: int, what: str) -> None:
@@ -140,7 +153,7 @@ def _build_root(python_prefix: str) -> None:
     os.makedirs(new_root + WORK_ROOT)
     _mount("tmpfs", new_root + WORK_ROOT, "tmpfs", MS_NOSUID | MS_NODEV, "size=64m,mode=711")
     os.chdir(new_root)
-    _check(_libc.syscall(SYS_PIVOT_ROOT, b".", b"."), "pivot_root")
+    _check(_libc.syscall(_seccomp.number("pivot_root"), b".", b"."), "pivot_root")
     _check(_libc.umount2(b".", MNT_DETACH), "umount old root")
     os.chdir("/")
     _mount(None, "/", None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, None)
@@ -185,6 +198,7 @@ class State:
     vm_base: int
     run_uid: int
     readable: tuple[str, ...]
+    seccomp: bool = False
     runs: int = 0
     closing: bool = False
 
@@ -194,7 +208,7 @@ def _drop_capabilities() -> None:
         _libc.prctl(PR_CAPBSET_DROP, ctypes.c_ulong(cap), 0, 0, 0)
     header = (ctypes.c_uint32 * 2)(0x20080522, 0)
     data = (ctypes.c_uint32 * 6)()
-    _check(_libc.syscall(SYS_CAPSET, header, data), "capset")
+    _check(_libc.syscall(_seccomp.number("capset"), header, data), "capset")
 
 
 def _count_uid_processes(uid: int) -> int:
@@ -400,6 +414,10 @@ def _child(header: dict[str, Any], fds: list[int], state: State) -> None:
     if random_module is not None:  # deterministic programs stay deterministic across zygotes
         random_module.seed(0)
     _apply_rlimits(limits, state.vm_base)
+    if state.seccomp and header.get("seccomp", True):
+        _seccomp.install(os.getpid(), _libc)
+    for name in [m for m in sys.modules if m == "ctypes" or m.startswith(("ctypes.", "_ctypes"))]:
+        del sys.modules[name]  # importing ctypes again goes through the audit hook's "import"
     if header.get("audit", True):
         _install_audit_hook(workdir, tuple(state.readable))
     report = _execute(job)
@@ -513,6 +531,19 @@ def _killpg(pgid: int) -> None:
         os.killpg(pgid, signal.SIGKILL)
 
 
+def _probe_seccomp() -> bool:
+    """Whether this kernel takes the run filter (tried once, in a throw-away child)."""
+    pid = os.fork()
+    if pid == 0:
+        try:
+            _prctl(PR_SET_NO_NEW_PRIVS, 1)
+            _seccomp.install(os.getpid(), _libc)
+            os._exit(0)
+        finally:
+            os._exit(1)
+    return os.waitpid(pid, 0)[1] == 0
+
+
 def _vm_size() -> int:
     with open("/proc/self/statm") as fh:
         return int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
@@ -539,8 +570,10 @@ def main() -> None:
         run_uid=UID_BASE + os.getpid() if os.geteuid() == 0 else os.geteuid(),
         readable=(prefix + os.sep, "/usr/lib/", "/usr/local/lib/", "/dev/urandom"),
     )
+    state.seccomp = _probe_seccomp()
     gc.freeze()  # keep the collector from touching (and copying) the zygote's pages per run
-    sock.send(json.dumps({"event": "hello", "layer": layer, "reason": reason}).encode())
+    hello = {"event": "hello", "layer": layer, "reason": reason, "seccomp": state.seccomp}
+    sock.send(json.dumps(hello).encode())
     while True:
         message, fds, _, _ = socket.recv_fds(sock, 65536, 8)
         if not message:

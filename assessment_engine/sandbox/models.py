@@ -40,6 +40,7 @@ class RunRequest(BaseModel):
     call: str | None = None
     limits: RunLimits = RunLimits()
     audit_hook: bool = Field(default=True, description="CPython audit hook (defence in depth).")
+    seccomp: bool = Field(default=True, description="Seccomp filter, where the kernel takes it.")
 
 
 class RunResult(BaseModel):

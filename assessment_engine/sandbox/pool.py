@@ -27,16 +27,29 @@ MAX_RUNS_PER_ZYGOTE = 5_000
 
 
 @functools.lru_cache(maxsize=8)
+def probe(
+    isolation: Isolation = "auto", python: str | None = None, user: int | None = None
+) -> tuple[Layer, str, bool]:
+    """Start one probe zygote: the layer it entered, why not a stronger one, and seccomp."""
+    zygote = Zygote(isolation, python, user)
+    try:
+        layer, reason, seccomp = zygote.layer, zygote.reason, zygote.seccomp
+    finally:
+        zygote.close()
+    log.info(
+        "sandbox isolation layer: %s, seccomp filter: %s",
+        layer,
+        "on" if seccomp else "off",
+        extra={"layer": layer, "reason": reason, "seccomp": seccomp},
+    )
+    return layer, reason, seccomp
+
+
 def detect_layer(
     isolation: Isolation = "auto", python: str | None = None, user: int | None = None
 ) -> tuple[Layer, str]:
-    """Start one probe zygote and report the layer it could enter (and why not a stronger one)."""
-    probe = Zygote(isolation, python, user)
-    try:
-        layer, reason = probe.layer, probe.reason
-    finally:
-        probe.close()
-    log.info("sandbox isolation layer: %s", layer, extra={"layer": layer, "reason": reason})
+    """The isolation layer zygotes enter on this host (detected once per process)."""
+    layer, reason, _ = probe(isolation, python, user)
     return layer, reason
 
 
@@ -55,7 +68,7 @@ class SandboxPool:
         self.size = size or os.cpu_count() or 1
         self.reuse = reuse
         self._python, self.user = python, user
-        layer, self.reason = detect_layer(isolation, python, user)
+        layer, self.reason, self.seccomp = probe(isolation, python, user)
         self.layer: Layer = layer
         # start zygotes with the layer detected once, so a later refusal is an error, not a
         # silent downgrade

@@ -83,6 +83,7 @@ class Zygote:
             raise SandboxUnavailableError(f"sandbox failed to start ({isolation}): {message}")
         self.layer: Layer = hello["layer"]
         self.reason: str = hello.get("reason", "")
+        self.seccomp: bool = bool(hello.get("seccomp", False))
 
     def _receive(self, deadline: float) -> dict[str, Any] | None:
         self._sock.settimeout(max(0.0, deadline - time.monotonic()))
@@ -111,7 +112,11 @@ class Zygote:
         pipes = [os.pipe() for _ in range(5)]  # stdin, stdout, stderr, job, result
         theirs = [pipes[0][0], pipes[1][1], pipes[2][1], pipes[3][0], pipes[4][1]]
         ours = [pipes[0][1], pipes[1][0], pipes[2][0], pipes[3][1], pipes[4][0]]
-        header = {"limits": limits.model_dump(), "audit": request.audit_hook}
+        header = {
+            "limits": limits.model_dump(),
+            "audit": request.audit_hook,
+            "seccomp": request.seccomp,
+        }
         try:
             socket.send_fds(self._sock, [json.dumps(header).encode()], theirs)
         except OSError as exc:

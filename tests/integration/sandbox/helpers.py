@@ -14,13 +14,20 @@ def run(
     pool: SandboxPool,
     source: str,
     *,
-    audit: bool = True,
+    defence: str = "all",
     stdin: str = "",
     limits: RunLimits = FAST,
     call: str | None = None,
 ) -> RunResult:
     return pool.run(
-        RunRequest(source=source, stdin=stdin, call=call, limits=limits, audit_hook=audit)
+        RunRequest(
+            source=source,
+            stdin=stdin,
+            call=call,
+            limits=limits,
+            audit_hook=defence == "all",
+            seccomp=defence != "os-only",
+        )
     )
 
 

@@ -23,7 +23,10 @@ from tests.integration.sandbox.helpers import (
 )
 
 REPO_FILE = Path(__file__).resolve().parents[3] / "pyproject.toml"
-audit = pytest.mark.parametrize("hook", [True, False], ids=["audit", "no-audit"])
+# "all": every layer; "seccomp-only": no audit hook; "os-only": neither hook nor seccomp filter,
+# so the namespace/rlimit layer must hold on its own.
+DEFENCES = ["all", "seccomp-only", "os-only"]
+defences = pytest.mark.parametrize("defence", DEFENCES)
 
 
 def _uid_processes(uid: int) -> list[int]:
@@ -38,14 +41,16 @@ def _uid_processes(uid: int) -> list[int]:
     return pids
 
 
-def _gap(pool: SandboxPool, hook: bool, what: str) -> None:
-    if pool.layer == "rlimit" and not hook:
-        pytest.skip(f"documented gap of the rlimit layer alone: {what} (docs/sandbox.md)")
+def _gap(pool: SandboxPool, defence: str, what: str, *, seccomp_covers: bool = False) -> None:
+    if pool.layer != "rlimit" or defence == "all":
+        return
+    if defence == "os-only" or not seccomp_covers:
+        pytest.skip(f"documented gap of the rlimit layer: {what} (docs/sandbox.md)")
 
 
-@audit
-def test_fork_bomb_is_refused(layered_pool: SandboxPool, hook: bool) -> None:
-    result = run(layered_pool, "import os\nwhile True:\n    os.fork()", audit=hook)
+@defences
+def test_fork_bomb_is_refused(layered_pool: SandboxPool, defence: str) -> None:
+    result = run(layered_pool, "import os\nwhile True:\n    os.fork()", defence=defence)
     assert result.outcome == "runtime_error"
     assert result.error_type in ("PermissionError", "BlockingIOError")
     assert_healthy(layered_pool)
@@ -60,7 +65,7 @@ def test_fork_bomb_with_processes_allowed_is_bounded_and_reaped(layered_pool: Sa
         "print(n, flush=True)\nwhile True:\n    pass\n"
     )
     limits = RunLimits(cpu_seconds=1.0, wall_seconds=1.5, memory_mb=64, processes=4)
-    result = run(layered_pool, source, audit=False, limits=limits)
+    result = run(layered_pool, source, defence="seccomp-only", limits=limits)
     uid, forks = (int(x) for x in result.stdout.split())
     assert result.outcome == "time_limit"
     assert forks == 3  # RLIMIT_NPROC holds: even when the host runs us as root
@@ -85,13 +90,13 @@ def test_runs_never_execute_as_root(layered_pool: SandboxPool) -> None:
         "import ctypes\nlibc = ctypes.CDLL(None)\n"
         "print(libc.mount(b'none', b'/usr', b'tmpfs', 0, None), libc.chroot(b'/'))"
     )
-    assert run(layered_pool, source, audit=False).stdout.split() == ["-1", "-1"]
+    assert run(layered_pool, source, defence="os-only").stdout.split() == ["-1", "-1"]
 
 
-@audit
-def test_memory_bomb_hits_the_memory_limit(layered_pool: SandboxPool, hook: bool) -> None:
+@defences
+def test_memory_bomb_hits_the_memory_limit(layered_pool: SandboxPool, defence: str) -> None:
     for source in ("x = bytearray(2 << 30)", "x = []\nwhile True:\n    x.append('a' * 10**6)"):
-        result = run(layered_pool, source, audit=hook)
+        result = run(layered_pool, source, defence=defence)
         assert result.outcome == "memory_limit", result
         assert "64 MB" in result.reason
     assert_healthy(layered_pool)
@@ -121,12 +126,12 @@ def test_huge_output_is_cut_and_killed(layered_pool: SandboxPool, stream: str) -
     assert_healthy(layered_pool)
 
 
-@audit
+@defences
 @pytest.mark.parametrize("path", ["/etc/shadow", "/proc/1/environ", str(REPO_FILE)])
-def test_host_files_cannot_be_read(layered_pool: SandboxPool, hook: bool, path: str) -> None:
+def test_host_files_cannot_be_read(layered_pool: SandboxPool, defence: str, path: str) -> None:
     if path == str(REPO_FILE):
-        _gap(layered_pool, hook, "world-readable host files")
-    result = run(layered_pool, f"print(open({path!r}, 'rb').read()[:200])", audit=hook)
+        _gap(layered_pool, defence, "world-readable host files")
+    result = run(layered_pool, f"print(open({path!r}, 'rb').read()[:200])", defence=defence)
     assert result.outcome == "runtime_error", result
     assert result.error_type in ("PermissionError", "FileNotFoundError")
     assert result.stdout == ""
@@ -147,15 +152,15 @@ def test_environment_is_empty_of_host_secrets(monkeypatch: pytest.MonkeyPatch) -
     assert "HOME" not in env
 
 
-@audit
+@defences
 def test_writing_outside_the_work_dir_fails(
-    layered_pool: SandboxPool, hook: bool, tmp_path: Path
+    layered_pool: SandboxPool, defence: str, tmp_path: Path
 ) -> None:
     targets = [str(tmp_path / "owned"), str(REPO_FILE.parent / "owned-by-sandbox")]
-    if not (layered_pool.layer == "rlimit" and not hook):  # world-writable /tmp: rlimit gap
+    if layered_pool.layer != "rlimit" or defence == "all":  # world-writable /tmp: rlimit gap
         targets.append(f"/tmp/sandbox-escape-{os.getpid()}")
     for target in targets:
-        result = run(layered_pool, f"open({target!r}, 'w').write('x')", audit=hook)
+        result = run(layered_pool, f"open({target!r}, 'w').write('x')", defence=defence)
         assert result.outcome == "runtime_error", (target, result)
         assert not os.path.exists(target)
 
@@ -169,9 +174,9 @@ def test_work_dir_is_private_and_removed(layered_pool: SandboxPool) -> None:
         assert not os.path.exists(first.stdout.strip())
 
 
-@audit
-def test_network_connection_to_the_host_fails(layered_pool: SandboxPool, hook: bool) -> None:
-    _gap(layered_pool, hook, "network without a network namespace")
+@defences
+def test_network_connection_to_the_host_fails(layered_pool: SandboxPool, defence: str) -> None:
+    _gap(layered_pool, defence, "network without a namespace", seccomp_covers=True)
     with socket.socket() as listener:
         listener.bind(("127.0.0.1", 0))
         listener.listen(1)
@@ -180,7 +185,7 @@ def test_network_connection_to_the_host_fails(layered_pool: SandboxPool, hook: b
             "import socket\ns = socket.socket()\ns.settimeout(1)\n"
             f"s.connect(('127.0.0.1', {port}))\nprint('CONNECTED')"
         )
-        result = run(layered_pool, source, audit=hook)
+        result = run(layered_pool, source, defence=defence)
         listener.settimeout(0.2)
         with pytest.raises(TimeoutError):
             listener.accept()
@@ -188,7 +193,7 @@ def test_network_connection_to_the_host_fails(layered_pool: SandboxPool, hook: b
     assert "CONNECTED" not in result.stdout
 
 
-@audit
+@defences
 @pytest.mark.parametrize(
     "source",
     [
@@ -198,16 +203,32 @@ def test_network_connection_to_the_host_fails(layered_pool: SandboxPool, hook: b
     ],
     ids=["os.system", "subprocess", "pty"],
 )
-def test_shells_cannot_be_spawned(layered_pool: SandboxPool, hook: bool, source: str) -> None:
-    result = run(layered_pool, source, audit=hook)
+def test_shells_cannot_be_spawned(layered_pool: SandboxPool, defence: str, source: str) -> None:
+    result = run(layered_pool, source, defence=defence)
     assert "PWNED" not in result.stdout
     assert_healthy(layered_pool)
 
 
-def test_exec_of_a_shell_is_blocked_by_the_audit_hook(layered_pool: SandboxPool) -> None:
-    result = run(layered_pool, "import os\nos.execv('/bin/sh', ['sh', '-c', 'echo PWNED'])")
+@pytest.mark.parametrize("defence", ["all", "seccomp-only"])
+def test_exec_of_a_shell_is_refused(layered_pool: SandboxPool, defence: str) -> None:
+    if defence == "seccomp-only" and not layered_pool.seccomp:
+        pytest.skip("this kernel refuses seccomp filters")
+    result = run(
+        layered_pool, "import os\nos.execv('/bin/sh', ['sh', '-c', 'echo PWNED'])", defence=defence
+    )
     assert result.outcome == "runtime_error"
-    assert "os.exec is not allowed" in result.traceback
+    assert "PWNED" not in result.stdout
+    blocked_by = "os.exec is not allowed" if defence == "all" else "Operation not permitted"
+    assert blocked_by in result.traceback
+
+
+def test_seccomp_filter_is_active_where_the_kernel_allows(layered_pool: SandboxPool) -> None:
+    assert layered_pool.seccomp  # this host's kernel takes filters: a silent loss would fail here
+    source = (
+        "import ctypes\nlibc = ctypes.CDLL(None)\n"
+        "print(libc.socket(2, 1, 0), libc.ptrace(0, 0, 0, 0), libc.unshare(0x20000))"
+    )
+    assert run(layered_pool, source, defence="seccomp-only").stdout.split() == ["-1"] * 3
 
 
 def test_ctypes_is_blocked_by_the_audit_hook(layered_pool: SandboxPool) -> None:
@@ -222,19 +243,19 @@ def test_ctypes_without_the_hook_gains_no_privilege(layered_pool: SandboxPool) -
         "print(libc.unshare(0x40000000), libc.chroot(b'/'),\n"
         "      libc.setuid(0) if libc.getuid() else -1)"
     )
-    result = run(layered_pool, source, audit=False)
+    result = run(layered_pool, source, defence="os-only")
     assert result.stdout.split() == ["-1", "-1", "-1"], result
 
 
-@audit
-def test_signals_cannot_reach_the_parent(layered_pool: SandboxPool, hook: bool) -> None:
+@defences
+def test_signals_cannot_reach_the_parent(layered_pool: SandboxPool, defence: str) -> None:
     source = (
         "import os, signal\n"
         f"for target in (os.getppid(), {os.getpid()}, -1, 1):\n"
         "    try:\n        os.kill(target, signal.SIGKILL)\n    except Exception:\n        pass\n"
         "try:\n    os.killpg(os.getpgid(0), signal.SIGKILL)\nexcept Exception:\n    pass\n"
     )
-    run(layered_pool, source, audit=hook)
+    run(layered_pool, source, defence=defence)
     assert_healthy(layered_pool)  # the test process, the zygote and the pool survive
 
 
@@ -247,7 +268,7 @@ def test_closing_and_abusing_the_standard_streams(layered_pool: SandboxPool) -> 
         "import sys\nsys.stdout.close()\nsys.stderr.close()\nprint('x')",
         'import os\nos.write(4, b\'{"status": "ok"\')\nraise SystemExit(3)',
     ):
-        result = run(layered_pool, source, audit=False)
+        result = run(layered_pool, source, defence="seccomp-only")
         assert result.outcome in ("ok", "runtime_error"), result
         assert_healthy(layered_pool)
 
@@ -267,6 +288,7 @@ def test_hostile_runs_in_parallel_leave_healthy_runs_correct(layered_pool: Sandb
             source=src,
             limits=RunLimits(cpu_seconds=1, wall_seconds=1.5, processes=n),
             audit_hook=False,
+            seccomp=False,
         )
         for src, n in hostile
     ] + [RunRequest(source=HEALTHY, stdin=f"{i} {i}") for i in range(6)]
