@@ -219,3 +219,57 @@ def test_huge_inputs_are_bounded():
     with pytest.raises(InvalidResponseError):
         grade(sa(("*x*", 1.0)), huge)
     _in_bounds(grade(sa(("*a*b*c*", 1.0)), "a" * 60_000))
+
+
+@FAST
+@given(
+    st.lists(st.floats(min_value=0.1, max_value=10), min_size=1, max_size=4),
+    st.data(),
+)
+def test_cloze_is_the_weighted_mean_of_its_blanks(weights, data):
+    subs = [sa(("a*", 1.0), ("b*", 0.5), id=f"s{i}") for i in range(len(weights))]
+    q = ClozeQuestion(
+        id="c",
+        text="",
+        points=3.0,
+        blanks=tuple(ClozeBlank(weight=w, question=s) for w, s in zip(weights, subs, strict=True)),
+    )
+    answers = {
+        str(i + 1): data.draw(st.sampled_from(["apple", "banana", "cherry"]))
+        for i in range(len(weights))
+    }
+    expected = sum(
+        w * grade(s, answers[str(i + 1)]).fraction
+        for i, (w, s) in enumerate(zip(weights, subs, strict=True))
+    ) / sum(weights)
+    result = grade(q, dict[str, JsonValue](answers))
+    assert result.fraction == pytest.approx(expected)
+    assert sum(p.score for p in result.parts) == pytest.approx(result.score)
+    assert sum(p.max_score for p in result.parts) == pytest.approx(result.max_score)
+
+
+secret = st.text(alphabet="ABCDEFGHJKLMNPQRSTUVWXYZ", min_size=12, max_size=16).map(
+    lambda s: "K" + s
+)
+
+
+@FAST
+@given(st.lists(secret, min_size=2, max_size=5, unique=True), secret, st.integers())
+def test_student_view_never_shows_feedback_or_patterns(feedbacks, pattern, seed):
+    from assessment_engine.grading.models import Choice, MultipleChoiceQuestion
+    from assessment_engine.grading.student_view import student_view
+
+    q = MultipleChoiceQuestion(
+        id="mc",
+        text="t",
+        single=False,
+        general_feedback=pattern,
+        choices=tuple(
+            Choice(text=f"opt{i}", fraction=0.5, feedback=fb) for i, fb in enumerate(feedbacks)
+        ),
+    )
+    dumped = str(student_view(q, seed))
+    assert all(fb not in dumped for fb in feedbacks)
+    assert pattern not in dumped
+    short = sa((pattern, 1.0), id="sa")
+    assert pattern not in str(student_view(short, seed))
