@@ -26,6 +26,7 @@ _KNOWN_NAMESPACES = {
     "http://www.imsglobal.org/xsd/imsqtiasi_v3p0": "3.0",
 }
 _MAX_BYTES = 20_000_000
+_VOID = frozenset({"br", "hr", "img", "col", "wbr", "source", "track", "area"})
 
 
 def _camel(name: str) -> str:
@@ -102,6 +103,8 @@ def serialise(el: Element, replace: Callable[[Element], str | None], *, outer: b
         if substitute is not None:
             return substitute + html.escape(el.tail or "", quote=False)
         attrs = "".join(f' {k}="{html.escape(v)}"' for k, v in el.attrib.items())
+        if el.tag in _VOID and not el.text and len(el) == 0:
+            return f"<{el.tag}{attrs}/>" + html.escape(el.tail or "", quote=False)
         parts.append(f"<{el.tag}{attrs}>")
     parts.append(html.escape(el.text or "", quote=False))
     for sub in el:

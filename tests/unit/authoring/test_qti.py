@@ -547,3 +547,13 @@ def test_assignments_among_several_rules_are_refused():
     xml = item21(declaration("single", "identifier", ["C"]), choice_body(), rules)
     with pytest.raises(QtiUnsupportedError):
         parse_qti(xml)
+
+
+def test_option_html_keeps_markup_and_void_elements():
+    body = (
+        '<choiceInteraction responseIdentifier="RESPONSE"><simpleChoice identifier="A">'
+        'H<sub>2</sub>O<br/><img src="w.png" alt="water"/></simpleChoice>'
+        '<simpleChoice identifier="B">CO<sub>2</sub></simpleChoice></choiceInteraction>'
+    )
+    q = one(item21(declaration("single", "identifier", ["A"]), body, template("match_correct")))
+    assert q.choices[0].text == 'H<sub>2</sub>O<br/><img src="w.png" alt="water"/>'
