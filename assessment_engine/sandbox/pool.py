@@ -10,6 +10,7 @@ detected once per process (``detect_layer``) and logged.
 from __future__ import annotations
 
 import atexit
+import ctypes
 import functools
 import logging
 import os
@@ -24,6 +25,17 @@ from assessment_engine.sandbox.zygote import Zygote
 
 log = logging.getLogger(__name__)
 MAX_RUNS_PER_ZYGOTE = 5_000
+PR_SET_DUMPABLE = 4
+
+
+def protect_this_process() -> None:
+    """Make this process non-dumpable: its /proc files (environ with AWS credentials, mem) turn
+    root-owned and ptrace needs CAP_SYS_PTRACE. Used where runs share this process's uid (rlimit
+    layer as non-root, e.g. AWS Lambda), so that even a run past the audit hook cannot read it.
+    """
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0:
+        log.warning("could not make the grading process non-dumpable")
 
 
 @functools.lru_cache(maxsize=8)
@@ -70,6 +82,8 @@ class SandboxPool:
         self._python, self.user = python, user
         layer, self.reason, self.seccomp = probe(isolation, python, user)
         self.layer: Layer = layer
+        if layer == "rlimit" and user is None and os.geteuid() != 0:
+            protect_this_process()
         # start zygotes with the layer detected once, so a later refusal is an error, not a
         # silent downgrade
         self._isolation: Isolation = "rlimit" if layer == "rlimit" else "namespaces"
