@@ -279,7 +279,8 @@ def _report(
         f"--invokes {args.invokes} --submissions {args.submissions} --envs {args.envs}`",
         "",
         f"Machine: {cpu}; nproc={os.cpu_count()}; Python {platform.python_version()}; "
-        f"{platform.platform()}",
+        f"{platform.platform()}; load average at the end {os.getloadavg()[0]:.1f} "
+        "(the machine is shared with other test runs; absolute figures are noisy, ratios less so)",
         "",
         f"Medians of {args.runs} runs. The grading function is the built package "
         "(`overflow_functions.build`) run by real `awslambdaric` environments of the local Lambda "
@@ -319,7 +320,24 @@ def _report(
     for n in envs:
         c, s = rates[("cluster", n)], rates[("lambda", n)]
         lines.append(f"| {n} | {c:.0f} | {s:.0f} | {s / c:.2f} |")
-    lines += ["", "![throughput](results.png)", ""]
+    lines += [
+        "",
+        "![throughput](results.png)",
+        "",
+        "## Reading the figures",
+        "",
+        "- The warm overhead (HTTP to the service, the Runtime API hop, JSON both ways) is a "
+        "fixed ~10 ms per invoke here; batching amortises it, which is why the dispatcher sends "
+        "up to `batch_size` submissions per invoke.",
+        "- Cold start of the grading function is dominated by imports: `aws_xray_sdk` (Tracer) "
+        "and pydantic model building; boto3 and the idempotency layer are imported only when the "
+        "idempotency table is configured (`python -X importtime` on the package).",
+        "- On this 2-core box both paths share the CPU with Redis and each other, so the spill "
+        "path cannot add capacity here; it shows the overhead of the path. In AWS the "
+        "environments run on Lambda's capacity, so the spill path adds throughput roughly "
+        "linearly in N while the cluster stays saturated.",
+        "",
+    ]
     return "\n".join(lines)
 
 

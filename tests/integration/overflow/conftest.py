@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import boto3
 import pytest
+from botocore.config import Config
 from prometheus_client import CollectorRegistry
 from pydantic import TypeAdapter
 
@@ -72,6 +74,18 @@ def lambda_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LambdaSta
     thread = ServiceThread(service).start()
     yield LambdaStack(service, thread)
     thread.stop()
+
+
+def lambda_client(endpoint_url: str) -> Any:
+    """A plain boto3 Lambda client, as an operator would use for concurrency calls."""
+    return boto3.client(
+        "lambda",
+        endpoint_url=endpoint_url,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        config=Config(retries={"total_max_attempts": 1}),
+    )
 
 
 def dispatcher_settings(stack: LambdaStack, **overrides: Any) -> DispatcherSettings:

@@ -18,6 +18,7 @@ from .conftest import (
     QUESTIONS,
     decision,
     dispatcher_settings,
+    lambda_client,
     publish,
     running_dispatcher,
     running_worker,
@@ -74,8 +75,9 @@ async def _count(redis: Any, n: int) -> bool:
 async def test_throttling_hands_the_work_back_to_the_cluster_workers(
     redis_client, lambda_stack
 ) -> None:
-    lam = lambda_stack.service.registry
-    lam.set_reserved(GRADER, 0)  # every invoke answers 429 ReservedFunction...Exceeded
+    lam = lambda_client(lambda_stack.endpoint_url)
+    # every invoke now answers 429 ReservedFunctionConcurrentInvocationLimitExceeded
+    lam.put_function_concurrency(FunctionName=GRADER, ReservedConcurrentExecutions=0)
     try:
         submitted = await seed(redis_client, 6)
         await publish(redis_client, decision(batch_size=3))
@@ -97,7 +99,7 @@ async def test_throttling_hands_the_work_back_to_the_cluster_workers(
             assert stored[sid].grade == expected(answers)
         assert len(await graded_events(redis_client)) == 6
     finally:
-        lam.set_reserved(GRADER, None)
+        lam.delete_function_concurrency(FunctionName=GRADER)
 
 
 async def _async(value: bool) -> bool:
