@@ -279,6 +279,9 @@ class _Item:
         for el in self.interactions:
             if el.tag not in _SUPPORTED:
                 raise QtiUnsupportedError(f"{el.tag} has no question type here")
+        bound = [el.get("responseIdentifier", "") for el in self.interactions]
+        if len(set(bound)) != len(bound):
+            raise QtiUnsupportedError("two interactions share one response variable")
         self.decls = declarations(item)
 
     def scoring_of(self, table: dict[str, Scoring], inter: Element) -> Scoring:

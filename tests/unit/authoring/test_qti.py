@@ -557,3 +557,12 @@ def test_option_html_keeps_markup_and_void_elements():
     )
     q = one(item21(declaration("single", "identifier", ["A"]), body, template("match_correct")))
     assert q.choices[0].text == 'H<sub>2</sub>O<br/><img src="w.png" alt="water"/>'
+
+
+def test_two_interactions_bound_to_one_response_are_refused():
+    body = (
+        '<p><textEntryInteraction responseIdentifier="RESPONSE"/> and '
+        '<textEntryInteraction responseIdentifier="RESPONSE"/></p>'
+    )
+    with pytest.raises(QtiUnsupportedError, match="share one response"):
+        parse_qti(item21(declaration("single", "string", ["a"]), body, template("match_correct")))
