@@ -2,8 +2,9 @@
 
 Used by ``assessment_engine.grading.code`` on grader workers and inside the Lambda grading
 function. Layers (see ``docs/sandbox.md``): rlimits + empty environment + private work dir +
-wall-clock kill always; Linux namespaces with a minimal read-only root and a unique
-unprivileged uid where the host allows; a CPython audit hook as defence in depth.
+wall-clock kill always; a unique unprivileged uid on root hosts; Linux namespaces with a minimal
+read-only root where the host allows; a seccomp filter where the kernel takes it; a CPython
+audit hook as defence in depth.
 
     from assessment_engine.sandbox import RunRequest, SandboxPool, default_pool
 """
