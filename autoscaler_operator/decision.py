@@ -25,6 +25,8 @@ from assessment_engine.overflow.decision_record import Mode
 from autoscaler_operator.policy import OverflowPolicySpec, ReplicasSpec
 from autoscaler_operator.replicas import hpa_desired, limit_step, stabilized_down
 
+DWELL_SLACK = 0.1  # fraction of the evaluation interval tolerated as clock jitter in dwell checks
+
 
 @dataclass(frozen=True)
 class MetricSample:
@@ -133,8 +135,11 @@ def _next_mode(
     state = replace(prev, hot_since=hot_since, cool_since=cool_since)
     enter = policy.stabilization.enter_seconds
     leave = policy.stabilization.leave_seconds
+    # Evaluations are ~one interval apart, never exactly: absorb the scheduling jitter so that a
+    # window of k intervals takes k evaluations, not k + 1.
+    slack = DWELL_SLACK * policy.evaluation_interval_seconds
     if prev.mode != "overflow":
-        if hot_since is not None and (now - hot_since).total_seconds() >= enter:
+        if hot_since is not None and (now - hot_since).total_seconds() + slack >= enter:
             held = (now - hot_since).total_seconds()
             return (
                 "overflow",
@@ -144,7 +149,7 @@ def _next_mode(
         if hot:
             return base, state, [f"{r}, waiting for stabilization {enter:g}s" for r in hot]
         return base, state, [f"utilization {_fmt(util)} < {_fmt(policy.overflow_threshold)}"]
-    if cool_since is not None and (now - cool_since).total_seconds() >= leave:
+    if cool_since is not None and (now - cool_since).total_seconds() + slack >= leave:
         held = (now - cool_since).total_seconds()
         return (
             base,

@@ -152,3 +152,10 @@ def test_cluster_mode_offers_no_lambda_concurrency():
     decisions = run(make_policy(), [0.9, 0.9, 0.9])
     assert decisions[0].max_lambda_concurrency == 0
     assert decisions[-1].max_lambda_concurrency == 50
+
+
+def test_evaluation_jitter_does_not_cost_an_extra_interval():
+    policy = make_policy(stabilization={"enterSeconds": 1, "leaveSeconds": 5})
+    # evaluations 0.97 s apart: the second hot sample is "1 s" later within the jitter slack
+    assert modes(run(policy, [0.9, 0.9], interval=0.97)) == "cO"
+    assert modes(run(policy, [0.9, 0.9], interval=0.85)) == "cc"

@@ -1,0 +1,1 @@
+"""Reaction benchmark of the operator: threshold crossing at the exporter -> decision published."""
