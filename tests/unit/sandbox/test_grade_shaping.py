@@ -25,7 +25,7 @@ def question(**kw: object) -> CodeQuestion:
             hidden=True,
         ),
     ]
-    return CodeQuestion(id="q", text="t", tests=tuple(tests), **kw)  # type: ignore[arg-type]
+    return CodeQuestion(id="q", text="t", tests=tuple(tests), **kw)
 
 
 def ok(stdout: str = "", value: object = None) -> RunResult:
