@@ -123,3 +123,11 @@ def test_example_policies_parse():
         doc = yaml.safe_load(path.read_text())
         assert doc["apiVersion"] == "overflow.exams.dev/v1alpha1", path
         parse_policy(doc["spec"])
+
+
+def test_docs_list_every_spec_field():
+    docs = (CRD_PATH.parent.parent.parent / "docs" / "operator.md").read_text()
+    spec = _version_schema()["properties"]["spec"]
+    missing = [path.removeprefix("spec.") for path, _ in _walk(spec, "spec") if path != "spec"
+               and f"`{path.removeprefix('spec.')}`" not in docs]  # fmt: skip
+    assert not missing, f"docs/operator.md does not describe: {missing}"
