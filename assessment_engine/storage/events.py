@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any, Literal, get_args
 
 import redis.asyncio as aioredis
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from redis.exceptions import ResponseError
 
 from assessment_engine.storage import keys
@@ -46,7 +46,7 @@ class DomainEvent(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     stream_id: str
-    type: EventType
+    type: str = Field(description="One of EVENT_TYPES; unknown (newer) types pass through.")
     event_id: str
     occurred_at: datetime
     exam_id: str

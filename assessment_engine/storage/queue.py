@@ -353,6 +353,12 @@ class GradingQueue:
         )
         self._reclaimed_at = float("-inf")
 
+    async def close(self) -> None:
+        """Release jobs claimed into this handle's buffer but never handed out (shutdown)."""
+        buffered, self._buffer = self._buffer, []
+        for job in buffered:
+            await self.release(job)
+
     async def fail(self, job: GradingJob, error: str, retry_in_ms: int = 1000) -> bool:
         """Count a failed grading of ``job``; True if it was moved to the dead-letter stream.
 
@@ -376,9 +382,17 @@ class GradingQueue:
         return moved
 
     # ---- reading --------------------------------------------------------------------------
-    async def stats(self) -> QueueStats:
-        """Queue length, pending, oldest age and dead letters, in total and per exam."""
-        streams = await self.streams(force=True)
+    async def stats(self, exam_ids: Iterable[str] | None = None) -> QueueStats:
+        """Queue length, pending, oldest age and dead letters, in total and per exam.
+
+        ``exam_ids``: only these exams (the proctor's live monitor); default every registered
+        grading stream. Read-only: creates no consumer group.
+        """
+        if exam_ids is None:
+            members = await self.redis.smembers(keys.GRADING_STREAMS)
+            streams = sorted(text(s) for s in members)
+        else:
+            streams = [keys.grading_stream(e) for e in exam_ids]
         async with self.redis.pipeline(transaction=False) as pipe:
             for stream in streams:
                 exam_id = keys.exam_id_of_stream(stream)

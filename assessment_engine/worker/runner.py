@@ -17,8 +17,6 @@ from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 
 import redis.asyncio as aioredis
 from prometheus_client import CollectorRegistry
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from assessment_engine.metrics import (
     BusyTracker,
@@ -89,6 +87,8 @@ class Worker:
         log.info("worker %s started with %d slots", self.settings.worker_id, self.busy.slots)
         try:
             await self._claim_loop()
+            with contextlib.suppress(Exception):  # unreleased buffered jobs expire with the lease
+                await self.queue.close()
             await self._drain()
         finally:
             done.set()
@@ -104,7 +104,7 @@ class Worker:
                 continue
             try:
                 jobs = await self.queue.claim(self.settings.worker_id, free, self.settings.block_ms)
-            except (RedisConnectionError, RedisTimeoutError, OSError):
+            except Exception:  # Redis down or a transient server error: back off, retry
                 log.warning("claim failed; retrying in %.1fs", backoff, exc_info=True)
                 await self._sleep_unless_stopped(backoff)
                 backoff = min(5.0, backoff * 2)

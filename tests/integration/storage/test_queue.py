@@ -264,3 +264,23 @@ async def test_claim_reads_every_registered_exam_stream_and_stats_per_exam(
     rest = await q.claim("w1", count=10, block_ms=10)
     assert len(rest) == 2
     assert len({j.submission_id for j in jobs + rest}) == 6
+
+
+async def test_close_hands_back_jobs_read_beyond_the_requested_count(
+    redis_client: aioredis.Redis,
+) -> None:
+    exams = [await exam_with_bank(redis_client) for _ in range(3)]
+    for exam_id in exams:
+        await accept_submission(redis_client, submission(exam_id))
+    q = GradingQueue(redis_client, lease_ms=60_000, reclaim_interval_ms=1)
+
+    [job] = await q.claim("w1", count=1, block_ms=10)  # one read per stream: two kept back
+    await q.close()
+    await asyncio.sleep(0.01)
+    others = await GradingQueue(redis_client, lease_ms=60_000).claim("w2", count=5, block_ms=10)
+
+    assert len(others) == 2
+    assert job.submission_id not in {o.submission_id for o in others}
+    only_first = await q.stats(exam_ids=[job.exam_id])
+    assert [e.exam_id for e in only_first.exams] == [job.exam_id]
+    assert only_first.pending == 1
