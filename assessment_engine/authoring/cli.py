@@ -159,8 +159,9 @@ def demo_command(
     responses: Annotated[Path, typer.Option(help="Students' answers (JSON batch).")] = _EXAMPLES
     / "sample_responses.json",
     plot: Annotated[
-        Path | None, typer.Option(help="Also write a PNG (score histogram, facility).")
-    ] = None,
+        Path, typer.Option(help="PNG with the score histogram and facility per question.")
+    ] = Path("reports/demo-results.png"),
+    no_plot: Annotated[bool, typer.Option("--no-plot", help="Do not write the PNG.")] = False,
     width: Annotated[int | None, typer.Option(help="Table width (default: terminal).")] = None,
 ) -> None:
     """Import the sample exam, grade every student's responses, print results and facility."""
@@ -177,8 +178,12 @@ def demo_command(
         task = progress.add_task("grading submissions", total=len(batch.students))
         report = grade_batch(questions, batch, lambda _: progress.advance(task))
     _render(report, width)
-    if plot is not None:
-        _plot(report, plot)
+    if not no_plot:
+        try:
+            plot.parent.mkdir(parents=True, exist_ok=True)
+            _plot(report, plot)
+        except OSError as exc:
+            _fail(f"cannot write {plot}: {exc.strerror}")
         typer.echo(f"plot written to {plot}")
 
 

@@ -146,10 +146,12 @@ def test_demo_with_a_qti_exam_and_custom_responses(tmp_path):
             str(responses),
             "--width",
             "160",
+            "--no-plot",
         ],
     )
     assert result.exit_code == 0, result.output
     assert "100.0%" in result.stdout
+    assert "plot written" not in result.stdout
     assert "sci101-noble-gases" in result.stdout
 
 
