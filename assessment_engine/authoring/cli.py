@@ -149,6 +149,7 @@ def _plot(report: BatchReport, path: Path) -> None:
     right.barh([q.question_id for q in stats], [q.facility or 0.0 for q in stats])
     right.set(title="Facility per question", xlabel="mean fraction", xlim=(0, 1))
     right.tick_params(axis="y", labelsize=7)
+    right.invert_yaxis()  # exam order, top to bottom
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
