@@ -4,13 +4,15 @@ Called by the ``assessment-engine import/grade/demo`` commands and by anyone hol
 unknown format. A `pathlib.Path` (or a string naming an existing file) is read as UTF-8; any
 other string is the content itself. Detection looks at content, not the file name: a leading
 ``<`` is XML (QTI), a leading ``[`` or ``{`` that decodes as JSON is a bank, everything else is
-GIFT (a GIFT answer block may also start with ``{``, so JSON must decode to count as JSON).
+GIFT (a GIFT answer block may also start with ``{``, so JSON must decode to count as JSON,
+unless it starts the way only JSON does, ``[{`` or ``{"``: then it is a broken bank).
 Bytes or files starting with the zip signature are QTI content packages.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -19,6 +21,8 @@ from assessment_engine.grading.models import Question
 
 Format = Literal["gift", "qti", "json"]
 _MAX_PATH = 4096
+# What JSON banks start with and GIFT never does: `[{`, `[[`, `["`, `[]`, `{"`.
+_JSONISH = re.compile(r"(\[\s*[\[{\]\"]|\{\s*\")")
 
 
 def detect_format(text: str) -> Format:
@@ -30,7 +34,8 @@ def detect_format(text: str) -> Format:
         try:
             json.loads(head)
         except (ValueError, RecursionError):
-            return "gift"
+            # Broken JSON must not be read as GIFT (its braces would make odd questions).
+            return "json" if _JSONISH.match(head) else "gift"
         return "json"
     return "gift"
 

@@ -79,6 +79,8 @@ def test_malformed_banks_raise_bank_errors(text):
         ("{=Paris ~Lyon} is the capital of France.", "gift"),
         ("::T:: Q {T}", "gift"),
         ("[html]<b>Q</b> {T}", "gift"),
+        ('[{"type": "truefalse", "id": "a", "text": "x", "answer": true},]', "json"),
+        ('{ "questions": [', "json"),
     ],
 )
 def test_format_is_detected_from_content(text, kind):
@@ -98,6 +100,8 @@ def test_load_questions_raises_the_importers_typed_errors(tmp_path):
         load_questions("<assessmentItem>")
     with pytest.raises(UnknownFormatError):
         load_questions("// only a comment\n")
+    with pytest.raises(BankError, match="not valid JSON"):
+        load_questions('[{"type": "truefalse", "id": "a", "text": "x", "answer": true},]')
     binary = tmp_path / "bank.gift"
     binary.write_bytes(b"\xff\xfe\x00bad")
     with pytest.raises(UnknownFormatError, match="UTF-8"):
