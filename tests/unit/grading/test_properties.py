@@ -27,7 +27,7 @@ from assessment_engine.grading.numparse import parse_number
 from assessment_engine.grading.wildcard import PHP_TRIM, wildcard_match
 from tests.unit.grading.factories import mc, num, sa
 
-FAST = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 fractions = st.floats(min_value=-1.0, max_value=1.0, allow_nan=False)
 points = st.floats(min_value=0.0, max_value=100.0, allow_nan=False)
@@ -81,7 +81,7 @@ def _reference(pattern: str, text: str, ignore_case: bool) -> bool:
     return re.search(regex, text.strip(PHP_TRIM), flags) is not None
 
 
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=600, deadline=None)
 @given(
     st.text(alphabet="aAb*\\.\n", max_size=8),
     st.text(alphabet="aAb*\\.\n ", max_size=10),
