@@ -240,7 +240,9 @@ def test_short_answer_weights_and_duplicate_titles_get_unique_ids():
     )
     assert [q.id for q in questions] == ["Jesus' hometown", "Jesus' hometown-2"]
     assert [q.title for q in questions] == ["Jesus' hometown", "Jesus' hometown"]
-    assert [(a.pattern, a.fraction) for a in questions[1].answers] == [
+    second = questions[1]
+    assert isinstance(second, ShortAnswerQuestion)
+    assert [(a.pattern, a.fraction) for a in second.answers] == [
         ("Nazareth", 1.0),
         ("Nazereth", 0.75),
         ("Bethlehem", 0.25),

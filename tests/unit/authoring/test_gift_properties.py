@@ -48,7 +48,7 @@ def _clean(text: str) -> str:
 
 
 words = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\r"), max_size=30
+    alphabet=st.characters(exclude_categories=["Cs"], exclude_characters="\r"), max_size=30
 ).map(_clean)
 nonempty = words.filter(bool)
 feedback = st.one_of(st.just(""), words)

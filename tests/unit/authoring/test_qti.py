@@ -390,7 +390,9 @@ def test_gap_match_becomes_cloze_with_one_dropdown_per_gap():
         "<p>ATP is made in the {#1} and proteins on the {#2}.</p>"
     )
     assert [b.weight for b in q.blanks] == [1, 1]
-    assert [c.text for c in q.blanks[0].question.choices] == [
+    first = q.blanks[0].question
+    assert isinstance(first, MultipleChoiceQuestion)
+    assert [c.text for c in first.choices] == [
         "mitochondria",
         "ribosomes",
         "nucleus",
@@ -413,6 +415,7 @@ def test_several_interactions_with_per_response_rules_become_a_weighted_cloze():
 
 def test_sample_qti21_item_has_no_feedback_in_its_texts():
     (q,) = parse_qti((EXAMPLES / "sample_item_qti21.xml").read_text())
+    assert isinstance(q, MultipleChoiceQuestion)
     assert all("group 16" not in c.text for c in q.choices)
     assert "group 16" not in q.text
     assert q.points == 2
