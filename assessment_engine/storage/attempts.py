@@ -26,9 +26,10 @@ from assessment_engine.exams.errors import (
     NotFoundError,
     StaleSaveError,
 )
-from assessment_engine.exams.models import Attempt
+from assessment_engine.exams.models import Attempt, Exam
 from assessment_engine.storage import keys
 from assessment_engine.storage._redis import LuaScript, text
+from assessment_engine.storage.exams import exam_key
 
 RUNNING = "attempts:running"
 _MAX_CAS_RETRIES = 50
@@ -213,6 +214,10 @@ async def load_answers(
     redis: aioredis.Redis, exam_id: str, student_id: str
 ) -> dict[str, SavedAnswer]:
     raw: Any = await redis.hgetall(answers_key(exam_id, student_id))
+    return _parse_answers(raw)
+
+
+def _parse_answers(raw: Any) -> dict[str, SavedAnswer]:
     result = {}
     for qid, value in dict(raw).items():
         data = json.loads(value)
@@ -224,16 +229,31 @@ async def load_answers(
 
 async def claim_submit(
     redis: aioredis.Redis, exam_id: str, student_id: str, idempotency_key: str
-) -> str:
-    """Make ``idempotency_key`` the owner of the attempt's one submission; returns the owner.
+) -> tuple[str, dict[str, SavedAnswer]]:
+    """Make ``idempotency_key`` the owner of the attempt's one submission; (owner, answers).
 
     Idempotency key: the attempt. The first claimant wins; every later submit (a retry, the
-    sweeper) learns the owner's key and completes or reports that one submission.
+    sweeper) learns the owner's key and completes or reports that one submission. The claim
+    and the read of the saved answers are one transaction, and autosave refuses once the claim
+    exists, so the answers read here are the final ones (one round trip, one fsync).
     """
-    key = submit_claim_key(exam_id, student_id)
-    await redis.set(key, idempotency_key, nx=True)
-    owner = await redis.get(key)
-    return idempotency_key if owner is None else text(owner)
+    async with redis.pipeline(transaction=True) as pipe:
+        pipe.set(submit_claim_key(exam_id, student_id), idempotency_key, nx=True, get=True)
+        pipe.hgetall(answers_key(exam_id, student_id))
+        previous, raw = await pipe.execute()
+    owner = idempotency_key if previous is None else text(previous)
+    return owner, _parse_answers(raw)
+
+
+async def load_exam_and_attempt(
+    redis: aioredis.Redis, exam_id: str, student_id: str
+) -> tuple[Exam, Attempt | None]:
+    """The exam and the student's attempt in one round trip (same hash slot)."""
+    raw_exam, raw_attempt = await redis.mget([exam_key(exam_id), attempt_key(exam_id, student_id)])
+    if raw_exam is None:
+        raise NotFoundError("no such exam", {"exam_id": exam_id})
+    attempt = None if raw_attempt is None else Attempt.model_validate_json(raw_attempt)
+    return Exam.model_validate_json(raw_exam), attempt
 
 
 # KEYS: bucket.  ARGV: now (s), rate, burst.  Mirrors assessment_engine.exams.admission.take_token.

@@ -31,16 +31,24 @@ from assessment_engine.grading.student_view import student_view
 from assessment_engine.storage import attempts as store
 from assessment_engine.storage import exams as exam_store
 from assessment_engine.storage.attempts import SavedAnswer
-from assessment_engine.storage.events import publish_event
+from assessment_engine.storage.events import EventType, publish_event
 from assessment_engine.storage.models import NewSubmission, Receipt
 from assessment_engine.storage.questions import load_questions
 from assessment_engine.storage.submissions import accept_submission, find_receipt
 
 
 @dataclass(frozen=True)
+class PendingEvent:
+    type: EventType
+    exam_id: str
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class Submitted:
     attempt: Attempt
     receipt: Receipt
+    event: PendingEvent | None = None
 
 
 async def _final_at(ctx: AppContext, exam: Exam, attempt: Attempt) -> datetime:
@@ -93,8 +101,9 @@ async def start(ctx: AppContext, principal: Principal, exam_id: str) -> Started:
 
 async def load(ctx: AppContext, exam_id: str, student_id: str) -> tuple[Exam, Attempt]:
     """Exam and attempt, after the on-access deadline check (may auto-submit)."""
-    exam = await exam_store.get_exam(ctx.redis, exam_id)
-    attempt = await store.require_attempt(ctx.redis, exam_id, student_id)
+    exam, attempt = await store.load_exam_and_attempt(ctx.redis, exam_id, student_id)
+    if attempt is None:
+        raise NotFoundError("you have no attempt at this exam", {"exam_id": exam_id})
     return exam, await settle(ctx, exam, attempt)
 
 
@@ -103,16 +112,15 @@ async def settle(ctx: AppContext, exam: Exam, attempt: Attempt) -> Attempt:
     plan = lifecycle.auto_submit_due(exam, attempt, ctx.now())
     if plan is None:
         return attempt
-    owner = await store.claim_submit(
+    owner, saved = await store.claim_submit(
         ctx.redis, exam.exam_id, attempt.student_id, f"auto-{attempt.attempt_id}"
     )
-    return (await complete(ctx, exam, attempt, plan, owner)).attempt
+    return (await complete(ctx, exam, attempt, plan, owner, saved)).attempt
 
 
 async def sweep_one(ctx: AppContext, exam_id: str, student_id: str) -> None:
     """The sweeper's step for one indexed attempt: auto-submit it or re-index its new end."""
-    exam = await exam_store.get_exam(ctx.redis, exam_id)
-    attempt = await store.get_attempt(ctx.redis, exam_id, student_id)
+    exam, attempt = await store.load_exam_and_attempt(ctx.redis, exam_id, student_id)
     if attempt is None:
         return
     attempt = await settle(ctx, exam, attempt)
@@ -126,11 +134,16 @@ async def complete(
     attempt: Attempt,
     plan: lifecycle.SubmitPlan,
     idempotency_key: str,
+    saved: dict[str, SavedAnswer],
     *,
     terminated: bool = False,
+    defer_event: bool = False,
 ) -> Submitted:
-    """Store the submission (atomic, idempotent), then record it on the attempt."""
-    saved = await store.load_answers(ctx.redis, exam.exam_id, attempt.student_id)
+    """Store the submission (atomic, idempotent), then record it on the attempt.
+
+    ``saved`` are the answers read with the submit claim. With ``defer_event`` the
+    ``attempt.submitted`` event is returned for the caller to publish after responding.
+    """
     receipt = await accept_submission(
         ctx.redis,
         NewSubmission(
@@ -160,9 +173,9 @@ async def complete(
         )
 
     updated = await store.update_attempt(ctx.redis, exam.exam_id, attempt.student_id, record)
+    event = None
     if updated.submission_id == receipt.submission_id and not receipt.duplicate:
-        await publish_event(
-            ctx.redis,
+        event = PendingEvent(
             "attempt.terminated" if terminated else "attempt.submitted",
             exam.exam_id,
             {
@@ -175,7 +188,15 @@ async def complete(
                 "auto_submitted": plan.auto,
             },
         )
-    return Submitted(updated, receipt)
+        if not defer_event:
+            await publish(ctx, event)
+            event = None
+    return Submitted(updated, receipt, event)
+
+
+async def publish(ctx: AppContext, event: PendingEvent) -> None:
+    """Publish an event a service deferred (the submit route does so after responding)."""
+    await publish_event(ctx.redis, event.type, event.exam_id, event.data)
 
 
 def _receipt_of(attempt: Attempt) -> Receipt:
@@ -214,12 +235,12 @@ async def submit(
             await autosave(ctx, principal, exam_id, question_id, body, exam=exam, attempt=attempt)
         except StaleSaveError:
             continue
-    owner = await store.claim_submit(ctx.redis, exam_id, principal.sub, idempotency_key)
+    owner, saved = await store.claim_submit(ctx.redis, exam_id, principal.sub, idempotency_key)
     if owner != idempotency_key:
         raise AlreadySubmittedError(
             "another submit of this attempt is in progress", {"status": attempt.status}
         )
-    return await complete(ctx, exam, attempt, plan, idempotency_key)
+    return await complete(ctx, exam, attempt, plan, idempotency_key, saved, defer_event=True)
 
 
 async def autosave(

@@ -76,9 +76,9 @@ async def terminate(
     _, attempt = await attempt_service.load(ctx, exam_id, student_id)
     plan = lifecycle.terminate_plan(attempt, ctx.now())
     key = f"terminate-{attempt.attempt_id}"
-    owner = await store.claim_submit(ctx.redis, exam_id, student_id, key)
+    owner, saved = await store.claim_submit(ctx.redis, exam_id, student_id, key)
     if owner != key:
         raise AlreadySubmittedError("a submit of this attempt is in progress", {})
     await audit(ctx, principal, exam_id, "attempt.terminate", reason, student_id)
-    done = await attempt_service.complete(ctx, exam, attempt, plan, key, terminated=True)
+    done = await attempt_service.complete(ctx, exam, attempt, plan, key, saved, terminated=True)
     return done.attempt
