@@ -349,3 +349,103 @@ def test_text_before_first_marker_is_an_answer_like_moodle():
 def test_titles_are_unescaped_but_never_format_parsed():
     q = one("::[html]A\\: b:: Text {T}")
     assert q.title == "[html]A: b"
+
+
+MOODLEDOCS_PAGE = """// question: 1 name: Grants tomb
+::Grants tomb::Who is buried in Grant's tomb in New York City? {
+=Grant
+~No one
+#Was true for 12 years, but Grant's remains were buried in the tomb in 1897
+~Napoleon
+#He was buried in France
+~Churchill
+#He was buried in England
+~Mother Teresa
+#She was buried in India
+}
+
+Who's buried in Grant's tomb? {=Grant ~no one ~Napoleon ~Churchill ~Mother Teresa }
+
+Moodle costs {~lots of money =nothing ~a small amount} to download from moodle.org.
+
+Mahatma Gandhi's birthday is an Indian holiday on  {
+~15th
+~3rd
+=2nd
+} of October.
+
+Since { ~495 AD =1066 AD ~1215 AD ~ 43 AD }
+the town of Hastings England has been "famous with visitors".
+
+What two people are entombed in Grant's tomb? {
+~%-100%No one
+~%50%Grant
+~%50%Grant's wife
+~%-100%Grant's father
+}
+
+::Continents:: { =Asia } is the largest continent in the world.
+
+1 + 2 \\= {3}
+
+The largest desert on Earth is\\: {
+=Antarctica
+~Sahara Desert
+~Australian Desert
+~Arabian Desert
+}
+
+How are you? {
+####We hope you're feeling well.
+}
+
+//Comment line
+::Question title
+:: Question {
+=A correct answer
+~Wrong answer1
+#A response to wrong answer1
+~Wrong answer2
+#A response to wrong answer2
+}
+"""
+
+
+def test_every_example_of_the_moodledocs_page_imports_as_moodle_would():
+    qs = parse_gift(MOODLEDOCS_PAGE)
+    assert [q.type for q in qs] == [
+        "multichoice",
+        "multichoice",
+        "multichoice",
+        "multichoice",
+        "multichoice",
+        "multichoice",
+        "shortanswer",
+        "shortanswer",
+        "multichoice",
+        "essay",
+        "multichoice",
+    ]
+    grants = qs[0]
+    assert isinstance(grants, MultipleChoiceQuestion)
+    assert grants.id == "Grants tomb"
+    assert grants.choices[1].feedback.startswith("Was true for 12 years")
+    assert qs[3].text == "Mahatma Gandhi's birthday is an Indian holiday on  _____ of October."
+    hastings = qs[4]
+    assert isinstance(hastings, MultipleChoiceQuestion)
+    assert hastings.text.startswith("Since _____\nthe town of Hastings")
+    assert [c.text for c in hastings.choices] == ["495 AD", "1066 AD", "1215 AD", "43 AD"]
+    entombed = qs[5]
+    assert isinstance(entombed, MultipleChoiceQuestion)
+    assert not entombed.single
+    assert [c.fraction for c in entombed.choices] == [-1.0, 0.5, 0.5, -1.0]
+    continents = qs[6]
+    assert continents.text == "_____ is the largest continent in the world."
+    assert qs[7].text == "1 + 2 ="
+    assert isinstance(qs[7], ShortAnswerQuestion)
+    assert [a.pattern for a in qs[7].answers] == ["3"]
+    assert qs[8].text == "The largest desert on Earth is:"
+    assert qs[9].general_feedback == "We hope you're feeling well."
+    titled = qs[10]
+    assert titled.id == "Question title"
+    assert titled.text == "Question"
