@@ -67,16 +67,28 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         task = None
+        stop = asyncio.Event()
         if settings.consume:
             reader = EventReader(client, settings.consumer_group, settings.consumer_name, "0")
             task = asyncio.create_task(
-                consume(reader, service, count=settings.read_count, block_ms=settings.read_block_ms)
+                consume(
+                    reader,
+                    service,
+                    count=settings.read_count,
+                    block_ms=settings.read_block_ms,
+                    claim_idle_ms=settings.claim_idle_ms,
+                    stop=stop,
+                )
             )
         yield
         if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            stop.set()
+            try:
+                await asyncio.wait_for(task, timeout=settings.read_block_ms / 1000 + 5)
+            except TimeoutError:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         if owns_redis:
             await client.aclose()
 

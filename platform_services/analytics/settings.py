@@ -25,6 +25,9 @@ class AnalyticsSettings(BaseSettings):
     consume: bool = Field(default=True, description="Run the event consumer in this process.")
     read_block_ms: int = Field(default=1000, ge=1)
     read_count: int = Field(default=200, ge=1)
+    claim_idle_ms: int = Field(
+        default=60_000, ge=1, description="Take over events pending this long at another consumer."
+    )
     thresholds: Thresholds = Field(default_factory=Thresholds)
 
 

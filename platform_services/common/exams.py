@@ -2,8 +2,7 @@
 
 Called by analytics and notifications to authorise proctors. Domain events carry no owner, so
 the owner is resolved from the exam definition (``Exam.owner``, the proctor's subject id) via
-``assessment_engine.storage.exams``; a ``owner``/``proctor_id`` field in event data, if present,
-is used first by the notifications service.
+``assessment_engine.storage.exams``.
 """
 
 from __future__ import annotations

@@ -88,6 +88,9 @@ class Hub:
                     block=self.settings.tail_block_ms,
                 )
             except (RedisError, OSError) as exc:
+                task = asyncio.current_task()
+                if task is not None and task.cancelling():
+                    raise asyncio.CancelledError from exc
                 log.warning("tail read failed, retrying", extra={"error": str(exc)})
                 await asyncio.sleep(1.0)
                 continue

@@ -10,10 +10,12 @@ import asyncio
 import csv
 import io
 import math
+from contextlib import asynccontextmanager
 
 import httpx
 import pytest
 
+from assessment_engine.storage import keys
 from assessment_engine.storage.events import publish_event
 from platform_services.analytics.app import create_app
 from platform_services.analytics.settings import AnalyticsSettings
@@ -48,14 +50,20 @@ def graded(student, scores, attempt=None, key_version=1, responses=None):
     }
 
 
-@pytest.fixture
-async def analytics(redis_client, jwks_verifier):
-    settings = AnalyticsSettings(read_block_ms=50, consumer_name="test")
-    app = create_app(settings, redis_client, jwks_verifier)
+@asynccontextmanager
+async def running_analytics(redis, verifier, **overrides):
+    settings = AnalyticsSettings(read_block_ms=50, consumer_name="test", **overrides)
+    app = create_app(settings, redis, verifier)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://analytics") as client:
             yield client
+
+
+@pytest.fixture
+async def analytics(redis_client, jwks_verifier):
+    async with running_analytics(redis_client, jwks_verifier) as client:
+        yield client
 
 
 async def _wait_for(client, path, headers, within=10.0):
@@ -142,3 +150,24 @@ async def test_on_demand_analysis_and_access_rules(identity, analytics, redis_cl
     assert (await analytics.get(base)).status_code == 401
     unknown = await analytics.get("/v1/exams/nope/analysis", headers=owner)
     assert unknown.status_code == 404
+
+
+async def test_events_left_pending_by_a_vanished_consumer_are_taken_over(
+    identity, redis_client, jwks_verifier
+):
+    proctor = await identity.proctor("uni-a")
+    await create_exam(redis_client, EXAM, await user_id(identity, proctor))
+    await redis_client.xgroup_create(keys.DOMAIN_EVENTS, "analytics", id="0", mkstream=True)
+    for student, scores in MATRIX:
+        await publish_event(redis_client, "submission.graded", EXAM, graded(student, scores))
+    await publish_event(redis_client, "exam.closed", EXAM, {})
+    # a replica that read everything and died before acknowledging
+    taken = await redis_client.xreadgroup("analytics", "ghost", {keys.DOMAIN_EVENTS: ">"})
+    assert len(taken[0][1]) == 7
+
+    async with running_analytics(redis_client, jwks_verifier, claim_idle_ms=200) as client:
+        response = await _wait_for(client, f"/v1/exams/{EXAM}/analysis", proctor)
+    assert response.status_code == 200, response.text
+    assert response.json()["test"]["students"] == 6
+    pending = await redis_client.xpending(keys.DOMAIN_EVENTS, "analytics")
+    assert pending["pending"] == 0
