@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import re
+
 NS21 = "http://www.imsglobal.org/xsd/imsqti_v2p1"
 NS22 = "http://www.imsglobal.org/xsd/imsqti_v2p2"
 NS30 = "http://www.imsglobal.org/xsd/imsqtiasi_v3p0"
@@ -126,3 +128,41 @@ BILLION_LAUGHS = """<?xml version="1.0"?>
 XXE = """<?xml version="1.0"?>
 <!DOCTYPE item [<!ENTITY secret SYSTEM "file:///etc/passwd">]>
 <assessmentItem xmlns="http://www.imsglobal.org/xsd/imsqti_v2p1" identifier="x"><itemBody>&secret;</itemBody></assessmentItem>"""
+
+
+_XHTML = {
+    "p",
+    "div",
+    "span",
+    "sub",
+    "sup",
+    "br",
+    "img",
+    "b",
+    "i",
+    "em",
+    "strong",
+    "table",
+    "tr",
+    "td",
+}
+
+
+def _kebab(name: str) -> str:
+    return re.sub(r"(?<!^)([A-Z])", lambda m: "-" + m.group(1).lower(), name)
+
+
+def to_qti3(xml: str) -> str:
+    """Rewrite a QTI 2.x item in QTI 3.0 syntax: qti- kebab-case elements and attributes."""
+
+    def tag(match: re.Match[str]) -> str:
+        slash, name, attrs = match.group(1), match.group(2), match.group(3)
+        if name in _XHTML:
+            return match.group(0)
+        attrs = re.sub(r"\s([a-z][A-Za-z]*)=", lambda a: " " + _kebab(a.group(1)) + "=", attrs)
+        return f"<{slash}qti-{_kebab(name)}{attrs}"
+
+    converted = re.sub(r"<(/?)([a-zA-Z]+)([^>]*)", tag, xml)
+    for ns in (NS21, NS22):
+        converted = converted.replace(ns, NS30)
+    return converted

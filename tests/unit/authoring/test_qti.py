@@ -37,6 +37,7 @@ from .qti_samples import (
     item21,
     mapping,
     template,
+    to_qti3,
 )
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
@@ -569,3 +570,55 @@ def test_two_interactions_bound_to_one_response_are_refused():
     )
     with pytest.raises(QtiUnsupportedError, match="share one response"):
         parse_qti(item21(declaration("single", "string", ["a"]), body, template("match_correct")))
+
+
+QTI2_ITEMS = {
+    "choice-match-correct": item21(
+        declaration("single", "identifier", ["B"]), choice_body(), template("match_correct")
+    ),
+    "choice-map-response": item21(
+        declaration("multiple", "identifier", [], mapping({"A": 1, "B": 1, "C": -1}, lower=0)),
+        choice_body(max_choices=0),
+        template("map_response", T30),
+    ),
+    "text-entry": item21(
+        declaration("single", "string", [], mapping({"York": 1, "york": 0.5}, case=True)),
+        '<p>City <textEntryInteraction responseIdentifier="RESPONSE" expectedLength="9"/></p>',
+        template("map_response"),
+    ),
+    "inline-choice": item21(
+        declaration("single", "identifier", ["L"]),
+        '<p>Water is <inlineChoiceInteraction responseIdentifier="RESPONSE">'
+        '<inlineChoice identifier="S">solid</inlineChoice>'
+        '<inlineChoice identifier="L">liquid</inlineChoice></inlineChoiceInteraction>.</p>',
+        template("match_correct"),
+    ),
+    "order": item21(
+        declaration("ordered", "identifier", ["G", "N"]),
+        '<orderInteraction responseIdentifier="RESPONSE"><simpleChoice identifier="N">Newton'
+        '</simpleChoice><simpleChoice identifier="G">Galileo</simpleChoice></orderInteraction>',
+        template("match_correct"),
+    ),
+    "associate": item21(
+        declaration("multiple", "pair", [], mapping({"H W": 1, "S T": 1})),
+        '<associateInteraction responseIdentifier="RESPONSE">'
+        '<simpleAssociableChoice identifier="H">H2O</simpleAssociableChoice>'
+        '<simpleAssociableChoice identifier="W">water</simpleAssociableChoice>'
+        '<simpleAssociableChoice identifier="S">NaCl</simpleAssociableChoice>'
+        '<simpleAssociableChoice identifier="T">salt</simpleAssociableChoice>'
+        "</associateInteraction>",
+        template("map_response"),
+    ),
+    "gap-match": GAP_22,
+    "inlined-template": item21(
+        declaration("single", "identifier", ["C"]), choice_body(), INLINE_MATCH_CORRECT
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(QTI2_ITEMS))
+def test_qti3_syntax_of_every_sample_imports_to_the_same_question(name):
+    qti2 = QTI2_ITEMS[name]
+    qti3 = to_qti3(qti2)
+    assert "qti-assessment-item" in qti3
+    assert parse_qti(qti3) == parse_qti(qti2)
