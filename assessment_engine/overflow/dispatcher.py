@@ -22,6 +22,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from prometheus_client import CollectorRegistry
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from assessment_engine.grading import GRADER_VERSION
 from assessment_engine.metrics import GradingMetrics
@@ -95,12 +97,17 @@ class Dispatcher:
                     self._slot_freed.clear()
                     await self._pause(stop, self.settings.poll_interval_s, self._slot_freed)
                     continue
-                jobs = await self.queue.claim(
-                    self.settings.consumer,
-                    record.batch_size,
-                    block_ms=self.settings.claim_block_ms,
-                    reclaim=False,
-                )
+                try:
+                    jobs = await self.queue.claim(
+                        self.settings.consumer,
+                        record.batch_size,
+                        block_ms=self.settings.claim_block_ms,
+                        reclaim=False,
+                    )
+                except (RedisConnectionError, RedisTimeoutError, OSError):
+                    log.warning("claim failed; pausing", exc_info=True)
+                    await self._pause(stop, self.settings.poll_interval_s)
+                    continue
                 if not jobs:
                     continue
                 if self._spill_record() is None:  # the decision changed while we waited

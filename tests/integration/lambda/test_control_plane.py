@@ -63,6 +63,10 @@ def test_provisioned_concurrency_prestarts_warm_environments(lam, running_servic
     body = json.loads(lam.invoke(FunctionName="probe", Qualifier="live")["Payload"].read())
     assert body["init_type"] == "provisioned-concurrency"
     assert body["invocations"] == 1
+    listed = lam.list_provisioned_concurrency_configs(FunctionName="probe")
+    assert [
+        c["FunctionArn"].rsplit(":", 1)[1] for c in listed["ProvisionedConcurrencyConfigs"]
+    ] == ["live"]
     lam.delete_provisioned_concurrency_config(FunctionName="probe", Qualifier="live")
     assert not [e for e in pool.idle if e.provisioned]
 
