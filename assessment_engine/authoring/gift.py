@@ -56,6 +56,7 @@ class BlockReader:
     def __init__(self, block: Block) -> None:
         self.block = block
         self.title: str | None = None
+        self.item_offsets: list[int] = []  # where each answer/choice/pair starts, for errors
 
     def fail(self, offset: int, message: str) -> NoReturn:
         line, column = self.block.position(offset)
@@ -168,7 +169,11 @@ def _build(reader: BlockReader, fields: dict[str, Any]) -> Question:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"][1:]) or "question"
         kind = fields.get("type", "question")
-        reader.fail(0, f"{kind} question is invalid: {where}: {first['msg']}")
+        loc = first["loc"]
+        offset = 0
+        if len(loc) > 2 and isinstance(loc[2], int) and loc[2] < len(reader.item_offsets):
+            offset = reader.item_offsets[loc[2]]
+        reader.fail(offset, f"{kind} question is invalid: {where}: {first['msg']}")
 
 
 def parse_gift(text: str) -> list[Question]:

@@ -87,6 +87,7 @@ def multichoice_fields(r: BlockReader, start: int, end: int, fmt: TextFormat) ->
             fraction = 0.0 if weight is None else weight
         text, feedback = _comment(r, text_start, b, fmt)
         choices.append({"text": _nonempty(r, a, text), "fraction": fraction, "feedback": feedback})
+        r.item_offsets.append(a)
     if all(c["fraction"] <= 0 for c in choices):
         r.fail(start, "no answer gives credit: mark the right answer with = or a positive %weight%")
     return {"type": "multichoice", "single": single, "choices": choices}
@@ -108,6 +109,7 @@ def matching_fields(r: BlockReader, start: int, end: int, fmt: TextFormat) -> di
             r.fail(arrow, "empty right-hand side in a matching pair")
         if left:
             pairs.append({"left": left, "right": right})
+            r.item_offsets.append(a)
         else:
             distractors.append(right)
     return {"type": "matching", "pairs": pairs, "distractors": distractors}
@@ -141,6 +143,7 @@ def shortanswer_fields(r: BlockReader, start: int, end: int, fmt: TextFormat) ->
     for a, b in spans:
         weight, text_start = _weight(r, a, b)
         text, feedback = _comment(r, text_start, b, fmt)
+        r.item_offsets.append(a)
         answers.append(
             {
                 "pattern": _nonempty(r, a, text),
@@ -195,6 +198,7 @@ def numerical_fields(r: BlockReader, start: int, end: int, fmt: TextFormat) -> d
     if not spans:
         r.fail(start, "a numerical question needs at least 1 answer")
     answers = [_numerical_answer(r, a, b, fmt) for a, b in spans]
+    r.item_offsets.extend(a for a, _ in spans)
     if tilde >= 0:  # '~#feedback': Moodle stores a '*' answer worth 0
         _, feedback = _comment(r, tilde + 1, end, fmt)
         answers.append(

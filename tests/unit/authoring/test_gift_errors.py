@@ -31,8 +31,9 @@ from assessment_engine.authoring.gift import parse_gift
         ("Number {#}", 1, 9, "at least 1 answer"),
         ("Number {#~#only feedback}", 1, 9, "at least 1 answer"),
         ("Weight {~%--5%a =b}", 1, 10, "malformed weight"),
-        ("Weight {=%150%a}", 1, 1, "less than or equal to 1"),
-        ("Numerical weight {#=%-50%3}", 1, 1, "greater than or equal to 0"),
+        ("Weight {=x =%150%a}", 1, 13, "less than or equal to 1"),
+        ("Numerical weight {#=%-50%3}", 1, 21, "greater than or equal to 0"),
+        ("Match {=a -> 1 = -> 2}", 1, 1, "at least 2 items"),
         ("$CATEGORY: a\nQuestion glued to category {T}", 1, 1, "$CATEGORY"),
     ],
 )
