@@ -65,20 +65,32 @@ def _running_member(exam_id: str, student_id: str) -> str:
 
 
 async def create_attempt(redis: aioredis.Redis, attempt: Attempt, final_at: datetime) -> Attempt:
-    """Store a new attempt; if the student has one, return that (start is idempotent)."""
-    key = attempt_key(attempt.exam_id, attempt.student_id)
-    if not await redis.set(key, attempt.model_dump_json(), nx=True):
-        existing = await get_attempt(redis, attempt.exam_id, attempt.student_id)
-        if existing is None:  # deleted in between: an operator action, not a race we win
-            raise ConflictError("the attempt changed concurrently; retry")
-        return existing
+    """Store a new attempt; if the student has one, return that (start is idempotent).
+
+    One pipelined round trip, cluster-safe (no cross-slot transaction): ``SET NX`` of the
+    attempt, its exam index entry and its sweeper index entry (``ZADD NX``). When the attempt
+    existed, the index writes change nothing for a running attempt; an entry of a finished one
+    is dropped by the sweeper's next pass (``forget_running``).
+    """
+    member = _running_member(attempt.exam_id, attempt.student_id)
     async with redis.pipeline(transaction=False) as pipe:
-        pipe.sadd(attempts_index(attempt.exam_id), attempt.student_id)
-        pipe.zadd(
-            RUNNING, {_running_member(attempt.exam_id, attempt.student_id): final_at.timestamp()}
+        pipe.set(
+            attempt_key(attempt.exam_id, attempt.student_id), attempt.model_dump_json(), nx=True
         )
-        await pipe.execute()
-    return attempt
+        pipe.sadd(attempts_index(attempt.exam_id), attempt.student_id)
+        pipe.zadd(RUNNING, {member: final_at.timestamp()}, nx=True)
+        created, _, _ = await pipe.execute()
+    if created:
+        return attempt
+    existing = await get_attempt(redis, attempt.exam_id, attempt.student_id)
+    if existing is None:  # deleted in between: an operator action, not a race we win
+        raise ConflictError("the attempt changed concurrently; retry")
+    return existing
+
+
+async def forget_running(redis: aioredis.Redis, exam_id: str, student_id: str) -> None:
+    """Drop an attempt from the sweeper index (it is finished)."""
+    await redis.zrem(RUNNING, _running_member(exam_id, student_id))
 
 
 async def get_attempt(redis: aioredis.Redis, exam_id: str, student_id: str) -> Attempt | None:

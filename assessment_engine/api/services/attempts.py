@@ -29,7 +29,6 @@ from assessment_engine.exams.selection import new_seed, option_seed
 from assessment_engine.exams.timing import final_instant
 from assessment_engine.grading.student_view import student_view
 from assessment_engine.storage import attempts as store
-from assessment_engine.storage import exams as exam_store
 from assessment_engine.storage.attempts import SavedAnswer
 from assessment_engine.storage.events import EventType, publish_event
 from assessment_engine.storage.models import NewSubmission, Receipt
@@ -64,8 +63,7 @@ class Started:
 
 async def start(ctx: AppContext, principal: Principal, exam_id: str) -> Started:
     """The student's attempt: the existing one, or a new one if admitted (``created``)."""
-    exam = await exam_store.get_exam(ctx.redis, exam_id)
-    existing = await store.get_attempt(ctx.redis, exam_id, principal.sub)
+    exam, existing = await store.load_exam_and_attempt(ctx.redis, exam_id, principal.sub)
     if existing is not None:
         return Started(exam, await settle(ctx, exam, existing), False)
     now = ctx.now()
@@ -122,9 +120,12 @@ async def sweep_one(ctx: AppContext, exam_id: str, student_id: str) -> None:
     """The sweeper's step for one indexed attempt: auto-submit it or re-index its new end."""
     exam, attempt = await store.load_exam_and_attempt(ctx.redis, exam_id, student_id)
     if attempt is None:
+        await store.forget_running(ctx.redis, exam_id, student_id)
         return
     attempt = await settle(ctx, exam, attempt)
-    if not attempt.finished:
+    if attempt.finished:
+        await store.forget_running(ctx.redis, exam_id, student_id)
+    else:
         await store.reschedule(ctx.redis, exam_id, student_id, await _final_at(ctx, exam, attempt))
 
 
