@@ -37,7 +37,14 @@ ANSWER_SETS: list[dict[str, Any]] = _samples.ANSWER_SETS
 QUESTIONS: dict[str, dict[str, Any]] = _samples.QUESTIONS
 
 QUESTION_LIST = TypeAdapter(list[Question]).validate_python(list(QUESTIONS.values()))
-SLEEPY = "import time\n\ndef handler(event, context):\n    time.sleep(30)\n"
+SLEEPY = (
+    "import time\n\n"
+    "def handler(event, context):\n"
+    "    time.sleep(event.get('seconds', 30))\n"
+    "    if event.get('fail'):\n"
+    "        raise RuntimeError('asked to fail')\n"
+    "    return {'slept': event.get('seconds', 30)}\n"
+)
 GRADER = "exam-grader"
 
 
@@ -69,6 +76,7 @@ def lambda_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LambdaSta
         FunctionConfig(
             name="sleepy", handler="sleepy.handler", code_dir=root / "sleepy", timeout=1
         ),
+        FunctionConfig(name="slow", handler="sleepy.handler", code_dir=root / "sleepy", timeout=10),
     ]
     service = LocalLambdaService(LocalLambdaSettings(port=0, account_concurrency=8), functions)
     thread = ServiceThread(service).start()
