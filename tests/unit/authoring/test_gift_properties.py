@@ -29,7 +29,7 @@ GIFT_ALPHABET = st.sampled_from(
 gift_like = st.lists(GIFT_ALPHABET, max_size=80).map("".join)
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.one_of(st.text(max_size=200), gift_like))
 def test_arbitrary_text_raises_nothing_but_gift_syntax_errors(text):
     error: GiftSyntaxError | None = None

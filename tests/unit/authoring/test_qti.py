@@ -155,7 +155,7 @@ def test_map_response_on_multiple_response_scores_every_subset_as_qti(
         assert got == pytest.approx(_qti_map_score(values, default, lower, upper, subset)), subset
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(
     values=st.lists(st.sampled_from([-2, -1, -0.5, 0, 0.5, 1, 2, 3]), min_size=4, max_size=4),
     default=st.sampled_from([0, -1, 0.5]),

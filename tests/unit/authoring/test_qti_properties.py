@@ -110,7 +110,7 @@ documents = st.recursive(st.just(""), element, max_leaves=30).map(
 )
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.one_of(documents, st.text(max_size=100), st.binary(max_size=100)))
 def test_qti_vocabulary_soup_raises_only_qti_errors(xml):
     try:
