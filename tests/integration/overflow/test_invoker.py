@@ -19,7 +19,7 @@ from assessment_engine.overflow.invoker import LambdaInvoker
 from .conftest import dispatcher_settings, lambda_client
 
 
-def invocations(stack, function: str) -> float:  # type: ignore[no-untyped-def]
+def invocations(stack, function: str) -> float:
     registry = stack.service.metrics.registry
     total = 0.0
     for outcome in ("ok", "function_error", "timeout", "crash", "init_error"):
@@ -28,7 +28,7 @@ def invocations(stack, function: str) -> float:  # type: ignore[no-untyped-def]
     return total
 
 
-def throttles(stack, function: str) -> float:  # type: ignore[no-untyped-def]
+def throttles(stack, function: str) -> float:
     labels = {"function": function, "reason": "ReservedFunctionConcurrentInvocationLimitExceeded"}
     value = stack.service.metrics.registry.get_sample_value("local_lambda_throttles_total", labels)
     return value or 0.0
