@@ -182,6 +182,8 @@ def exam_statistics(matrix: Matrix) -> ExamStats:
     sd = float(totals.std(ddof=1)) if n > 1 else None
     skew, kurt = _moments(totals)
     alpha, kr20, notes = _reliability(matrix)
+    if matrix.unscored:
+        notes.append("left out, not scored yet: " + ", ".join(matrix.unscored))
     error_ratio = standard_error = None
     if alpha is not None and alpha <= 1 and sd is not None:
         error_ratio = 100.0 * math.sqrt(max(0.0, 1 - alpha))

@@ -1,7 +1,10 @@
 """Build the student x item score matrix from stored first-attempt rows (pure).
 
 Called by ``analytics.itemstats.analyse``. Items are ordered by first appearance over students
-sorted by id (deterministic); a student who did not get an item (random pools) has NaN there.
+sorted by id (deterministic); a student who did not get an item (random pools) has NaN there, and
+so has an answer that is not scored yet (status ``needs_manual_grading`` or ``ungraded``): a
+pending essay counts as missing, not as 0. Items nobody has a score for are listed in
+``unscored`` and left out.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ class Matrix:
     max_scores: FloatArray
     scores: FloatArray
     responses: list[list[Any]]
+    unscored: list[str]
 
     @property
     def complete(self) -> bool:
@@ -36,13 +40,20 @@ class Matrix:
         return np.asarray(np.nansum(self.scores, axis=1), dtype=np.float64)
 
 
+UNSCORED = frozenset({"needs_manual_grading", "ungraded"})
+
+
 def build_matrix(rows: Sequence[ResponseRow]) -> Matrix:
     ordered = sorted(rows, key=lambda row: row.student_id)
     items: dict[str, int] = {}
     types: list[str] = []
     max_scores: list[float] = []
+    seen: dict[str, None] = {}
     for row in ordered:
         for question in row.questions:
+            seen.setdefault(question.question_id)
+            if question.status in UNSCORED:
+                continue
             if question.question_id not in items:
                 items[question.question_id] = len(items)
                 types.append(question.type)
@@ -51,6 +62,8 @@ def build_matrix(rows: Sequence[ResponseRow]) -> Matrix:
     responses: list[list[Any]] = [[None] * len(items) for _ in ordered]
     for r, row in enumerate(ordered):
         for question in row.questions:
+            if question.status in UNSCORED:
+                continue
             c = items[question.question_id]
             scores[r, c] = question.score
             responses[r][c] = question.response
@@ -62,4 +75,5 @@ def build_matrix(rows: Sequence[ResponseRow]) -> Matrix:
         max_scores=np.asarray(max_scores, dtype=np.float64),
         scores=scores,
         responses=responses,
+        unscored=[qid for qid in seen if qid not in items],
     )

@@ -14,9 +14,12 @@ import pytest
 import redis.asyncio as aioredis
 from fastapi import FastAPI
 
+from assessment_engine.localstack.processes import start_redis
 from platform_services.identity.app import create_app
 from platform_services.identity.settings import IdentitySettings
 from platform_services.identity.verify import JwksKeySource, TokenVerifier
+
+from .processes import start_platform
 
 ISSUER = "http://identity.test"
 ADMIN = ("root", "root-password-1")
@@ -117,3 +120,80 @@ async def create_exam(redis: aioredis.Redis, exam_id: str, owner: str, org: str 
         question_ids=("i1", "i2", "i3", "i4"),
     )
     await store_exam(redis, exam)
+
+
+@dataclass
+class Platform:
+    redis_url: str
+    identity_url: str
+    notify_url: str
+
+
+@pytest.fixture(scope="module")
+def platform(tmp_path_factory):
+    """One Redis (no fsync: durability is not under test here) and both services per module;
+    tests keep apart by their own usernames, organisations and exam ids."""
+    workdir = tmp_path_factory.mktemp("platform-live")
+    redis = start_redis(workdir / "redis", appendfsync="no")
+    try:
+        identity, notifications = start_platform(redis.url, workdir, client_queue_size="8")
+    except Exception:
+        redis.stop()
+        raise
+    yield Platform(redis.url, identity.url, notifications.url)
+    notifications.stop()
+    identity.stop()
+    redis.stop()
+
+
+@pytest.fixture
+async def live_redis(platform):
+    client = aioredis.Redis.from_url(platform.redis_url)
+    yield client
+    await client.aclose()
+
+
+async def people(identity_url, tag):
+    """Admin makes proctors; a proctor imports a roster and gets tokens for the students.
+
+    Returns tokens and user ids keyed by role names (proctor, intruder, alice, bob)."""
+    async with httpx.AsyncClient(base_url=identity_url) as client:
+        admin = (
+            await client.post(
+                "/v1/login", json=dict(zip(("username", "password"), ADMIN, strict=True))
+            )
+        ).json()
+        admin_h = {"Authorization": f"Bearer {admin['access_token']}"}
+        org = f"org-{tag}"
+        for name in ("proctor", "intruder"):
+            created = await client.post(
+                "/v1/users",
+                headers=admin_h,
+                json={
+                    "username": f"{name}-{tag}",
+                    "password": f"{name}-password",
+                    "role": "proctor",
+                    "org": org,
+                },
+            )
+            assert created.status_code == 201, created.text
+        tokens = {}
+        for name in ("proctor", "intruder"):
+            login = await client.post(
+                "/v1/login", json={"username": f"{name}-{tag}", "password": f"{name}-password"}
+            )
+            tokens[name] = login.json()["access_token"]
+        proctor_h = {"Authorization": f"Bearer {tokens['proctor']}"}
+        roster = await client.post(
+            f"/v1/orgs/{org}/roster?credentials=token",
+            headers=proctor_h,
+            content=f"username,display_name\nalice-{tag},Alice\nbob-{tag},Bob\n",
+        )
+        assert roster.status_code == 200, roster.text
+        ids = {}
+        for entry in roster.json()["entries"]:
+            name = entry["username"].removesuffix(f"-{tag}")
+            tokens[name] = entry["access_token"]
+            ids[name] = entry["user_id"]
+        ids["proctor"] = (await client.get("/v1/me", headers=proctor_h)).json()["user_id"]
+    return tokens, ids

@@ -5,102 +5,20 @@ proctors, authorised by identity tokens from a roster import, Last-Event-ID repl
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import httpx
-import pytest
-import redis.asyncio as aioredis
 
 from assessment_engine.exams.models import Attempt
-from assessment_engine.localstack.processes import start_redis
 from assessment_engine.storage.attempts import create_attempt
 from assessment_engine.storage.events import publish_event
 
-from .conftest import create_exam
-from .processes import ADMIN, start_platform
+from .conftest import create_exam, people
 from .sse import sse_events
 
 EXAM = "exam-live-1"
 OTHER_EXAM = "exam-live-2"
 MONITORED = "exam-live-monitored"
-
-
-@dataclass
-class Platform:
-    redis_url: str
-    identity_url: str
-    notify_url: str
-
-
-@pytest.fixture(scope="module")
-def platform(tmp_path_factory):
-    """One Redis (no fsync: durability is not under test here) and both services per module;
-    tests keep apart by their own usernames, organisations and exam ids."""
-    workdir = tmp_path_factory.mktemp("platform-live")
-    redis = start_redis(workdir / "redis", appendfsync="no")
-    try:
-        identity, notifications = start_platform(redis.url, workdir, client_queue_size="8")
-    except Exception:
-        redis.stop()
-        raise
-    yield Platform(redis.url, identity.url, notifications.url)
-    notifications.stop()
-    identity.stop()
-    redis.stop()
-
-
-@pytest.fixture
-async def live_redis(platform):
-    client = aioredis.Redis.from_url(platform.redis_url)
-    yield client
-    await client.aclose()
-
-
-async def _people(identity_url, tag):
-    """Admin makes proctors; a proctor imports a roster and gets tokens for the students.
-
-    Returns tokens and user ids keyed by role names (proctor, intruder, alice, bob)."""
-    async with httpx.AsyncClient(base_url=identity_url) as client:
-        admin = (
-            await client.post(
-                "/v1/login", json=dict(zip(("username", "password"), ADMIN, strict=True))
-            )
-        ).json()
-        admin_h = {"Authorization": f"Bearer {admin['access_token']}"}
-        org = f"org-{tag}"
-        for name in ("proctor", "intruder"):
-            created = await client.post(
-                "/v1/users",
-                headers=admin_h,
-                json={
-                    "username": f"{name}-{tag}",
-                    "password": f"{name}-password",
-                    "role": "proctor",
-                    "org": org,
-                },
-            )
-            assert created.status_code == 201, created.text
-        tokens = {}
-        for name in ("proctor", "intruder"):
-            login = await client.post(
-                "/v1/login", json={"username": f"{name}-{tag}", "password": f"{name}-password"}
-            )
-            tokens[name] = login.json()["access_token"]
-        proctor_h = {"Authorization": f"Bearer {tokens['proctor']}"}
-        roster = await client.post(
-            f"/v1/orgs/{org}/roster?credentials=token",
-            headers=proctor_h,
-            content=f"username,display_name\nalice-{tag},Alice\nbob-{tag},Bob\n",
-        )
-        assert roster.status_code == 200, roster.text
-        ids = {}
-        for entry in roster.json()["entries"]:
-            name = entry["username"].removesuffix(f"-{tag}")
-            tokens[name] = entry["access_token"]
-            ids[name] = entry["user_id"]
-        ids["proctor"] = (await client.get("/v1/me", headers=proctor_h)).json()["user_id"]
-    return tokens, ids
 
 
 async def _attempt(redis, exam_id, student_id):
@@ -147,7 +65,7 @@ async def test_student_stream_gets_own_events_and_released_result_then_replays(
     platform, live_redis
 ):
     identity_url, notify_url = platform.identity_url, platform.notify_url
-    tokens, ids = await _people(identity_url, "s")
+    tokens, ids = await people(identity_url, "s")
     alice, bob = ids["alice"], ids["bob"]
     await create_exam(live_redis, EXAM, ids["proctor"])
     await _attempt(live_redis, EXAM, alice)
@@ -228,7 +146,7 @@ async def test_student_stream_gets_own_events_and_released_result_then_replays(
 
 async def test_proctor_monitor_streams_own_exam_with_backlog(platform, live_redis):
     identity_url, notify_url = platform.identity_url, platform.notify_url
-    tokens, ids = await _people(identity_url, "m")
+    tokens, ids = await people(identity_url, "m")
     await create_exam(live_redis, MONITORED, ids["proctor"])
     path = f"/v1/exams/{MONITORED}/monitor/stream"
 
@@ -287,7 +205,7 @@ async def test_proctor_monitor_streams_own_exam_with_backlog(platform, live_redi
 
 async def test_slow_client_is_dropped_at_its_bound_and_resumes_without_loss(platform, live_redis):
     identity_url, notify_url = platform.identity_url, platform.notify_url
-    tokens, ids = await _people(identity_url, "slow")
+    tokens, ids = await people(identity_url, "slow")
     alice = ids["alice"]
     path = "/v1/students/me/stream"
     padding = "x" * 32_000  # enough bytes to fill the socket buffers of a client that stalls

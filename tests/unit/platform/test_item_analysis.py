@@ -14,7 +14,7 @@ import statistics
 import pytest
 
 from platform_services.analytics.itemstats import analyse
-from platform_services.analytics.models import Thresholds
+from platform_services.analytics.models import GradedItem, Thresholds
 
 from .worked_example import I1_RESPONSES, MATRIX, rows_of
 
@@ -155,3 +155,24 @@ def test_polytomous_matrix_matches_the_textbook_formulas(seed):
         assert item.discrimination_index == pytest.approx(di)
         assert item.discriminative_efficiency == pytest.approx(de)
         assert item.sd == pytest.approx(sd)
+
+
+def test_answers_not_scored_yet_count_as_missing_not_as_zero():
+    rows = rows_of(MATRIX)
+    for row in rows:
+        row.questions.append(
+            GradedItem(
+                question_id="essay",
+                type="essay",
+                score=0.0,
+                max_score=5.0,
+                status="needs_manual_grading",
+            )
+        )
+    rows[0].questions[3] = rows[0].questions[3].model_copy(update={"status": "ungraded"})
+    report = analyse("e", rows, Thresholds(), "t")
+    assert [item.question_id for item in report.items] == ["i1", "i2", "i3", "i4"]
+    assert report.items[3].attempts == 5, "s1's ungraded answer is left out"
+    assert any("essay" in note for note in report.test.notes)
+    full = analyse("e", rows_of(MATRIX), Thresholds(), "t")
+    assert report.items[0].facility == full.items[0].facility
