@@ -7,6 +7,9 @@ other string is the content itself. Detection looks at content, not the file nam
 GIFT (a GIFT answer block may also start with ``{``, so JSON must decode to count as JSON,
 unless it starts the way only JSON does, ``[{`` or ``{"``: then it is a broken bank).
 Bytes or files starting with the zip signature are QTI content packages.
+
+Text from an untrusted client must not go through `load_questions` (a string naming a file on
+this machine would be read): call `detect_format` and the matching ``parse_*`` instead.
 """
 
 from __future__ import annotations
