@@ -21,7 +21,7 @@ async def run(plan: dict[str, object]) -> dict[str, object]:
     url = f"{plan['base_url']}/v1/exams/{plan['exam_id']}/attempt/submit"
     body = json.dumps({"final_answers": {"q1": {"seq": 1, "answer": True}}})
     connector = aiohttp.TCPConnector(limit=int(plan["connections"]))  # type: ignore[call-overload]
-    timeout = aiohttp.ClientTimeout(total=60)
+    timeout = aiohttp.ClientTimeout(total=600)
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
 
         async def send(i: int) -> int:
