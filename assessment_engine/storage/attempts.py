@@ -122,12 +122,12 @@ async def update_attempt(
                 after = change(Attempt.model_validate_json(raw))
                 pipe.multi()  # type: ignore[no-untyped-call]
                 pipe.set(key, after.model_dump_json())
-                if after.finished:
-                    pipe.zrem(RUNNING, _running_member(exam_id, student_id))
                 await pipe.execute()
-                return after
             except WatchError:
                 continue
+            if after.finished:  # the sweeper index is another slot: not in the transaction
+                await forget_running(redis, exam_id, student_id)
+            return after
     raise ConflictError("the attempt is being changed concurrently; retry")
 
 

@@ -87,12 +87,15 @@ async def update_exam(
                 after = change(before)
                 pipe.multi()  # type: ignore[no-untyped-call]
                 pipe.set(key, after.model_dump_json())
-                pipe.zadd(SCHEDULE, {exam_id: after.timing.opens_at.timestamp()})
-                pipe.zadd(CLOSING, {exam_id: after.timing.closes_at.timestamp()})
                 await pipe.execute()
-                return before, after
             except WatchError:
                 continue
+            if after.timing != before.timing:  # indexes live in other slots: after the commit
+                async with redis.pipeline(transaction=False) as index:
+                    index.zadd(SCHEDULE, {exam_id: after.timing.opens_at.timestamp()})
+                    index.zadd(CLOSING, {exam_id: after.timing.closes_at.timestamp()})
+                    await index.execute()
+            return before, after
     raise ConflictError("the exam is being changed concurrently; retry", {"exam_id": exam_id})
 
 
