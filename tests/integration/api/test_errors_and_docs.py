@@ -4,9 +4,11 @@ probes and the latency histogram."""
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 from prometheus_client import REGISTRY
 
+from assessment_engine.storage.questions import load_questions
 from tests.integration.api.conftest import T0, Api
 
 BROKEN_GIFT = """
@@ -186,3 +188,41 @@ async def test_readyz_is_503_when_redis_is_unreachable(api_factory, redis_client
         assert (listing.status_code, listing.json()["code"]) == (503, "storage_unavailable")
         assert listing.headers["Retry-After"] == "1"
     await dead.aclose()
+
+
+QTI_ITEM = (Path(__file__).parents[3] / "examples" / "sample_item_qti21.xml").read_text()
+
+
+async def test_exam_from_qti_auto_detected_and_malformed_xml_is_422(api: Api) -> None:
+    created = await api.create_exam(bank=QTI_ITEM, format="auto")
+    assert created["question_count"] >= 1
+    broken = await api.client.post(
+        "/v1/exams",
+        json={
+            "title": "t",
+            "bank": "<assessmentItem><unclosed>",
+            "format": "qti",
+            "opens_at": T0.isoformat(),
+            "closes_at": (T0 + timedelta(hours=1)).isoformat(),
+        },
+        headers=_proctor(api),
+    )
+    assert (broken.status_code, broken.json()["code"]) == (422, "invalid_question_bank")
+
+
+async def test_bank_text_naming_a_server_file_is_never_read(api: Api) -> None:
+    response = await api.client.post(
+        "/v1/exams",
+        json={
+            "title": "t",
+            "bank": "/etc/hostname",
+            "format": "auto",
+            "opens_at": T0.isoformat(),
+            "closes_at": (T0 + timedelta(hours=1)).isoformat(),
+        },
+        headers=_proctor(api),
+    )
+    assert response.status_code == 201  # read as GIFT text (one description), not as the file
+    assert response.json()["question_count"] == 1
+    bank = await load_questions(api.redis, response.json()["exam_id"], 1)
+    assert [q.text for q in bank.values()] == ["/etc/hostname"]
