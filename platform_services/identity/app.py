@@ -28,6 +28,7 @@ from platform_services.identity.keys import KeyRing, LocalKeySource
 from platform_services.identity.metrics import IdentityMetrics
 from platform_services.identity.models import (
     AccessToken,
+    ChangePasswordRequest,
     CreateServiceAccountRequest,
     CreateUserRequest,
     LoginRequest,
@@ -181,6 +182,13 @@ def _routes(app: FastAPI) -> None:  # noqa: C901 - one short function per route
     @app.get("/v1/me")
     async def me(caller: Caller, service: Service) -> PublicUser:
         return await service.me(caller)
+
+    @app.post("/v1/me/password")
+    async def change_password(
+        body: ChangePasswordRequest, caller: Caller, service: Service
+    ) -> dict[str, int]:
+        revoked = await service.change_password(caller, body.current_password, body.new_password)
+        return {"revoked_families": revoked}
 
     @app.post("/v1/users", status_code=201)
     async def create_user(body: CreateUserRequest, caller: Caller, service: Service) -> PublicUser:

@@ -62,6 +62,7 @@ class PublicUser(BaseModel):
     role: Role
     org: str
     disabled: bool
+    must_change_password: bool = False
 
     @classmethod
     def of(cls, user: User) -> PublicUser:
@@ -72,6 +73,7 @@ class PublicUser(BaseModel):
             role=user.role,
             org=user.org,
             disabled=user.disabled,
+            must_change_password=user.must_change_password,
         )
 
 
@@ -104,6 +106,11 @@ class CreateUserRequest(BaseModel):
 
     username_ok = field_validator("username")(check_username)
     org_ok = field_validator("org")(check_org)
+
+
+class ChangePasswordRequest(BaseModel):
+    current_password: str = Field(min_length=1, max_length=1024)
+    new_password: str = Field(min_length=8, max_length=1024)
 
 
 class CreateServiceAccountRequest(BaseModel):

@@ -215,6 +215,20 @@ class IdentityService:
             raise NotFoundError("no such user", {"user_id": actor.sub})
         return PublicUser.of(user)
 
+    async def change_password(self, actor: Claims, current: str, new: str) -> int:
+        """Replace the caller's password and revoke their other sessions; returns how many."""
+        user = await self.users.get(actor.sub)
+        if user is None:
+            raise NotFoundError("no such user", {"user_id": actor.sub})
+        if not (await self.hasher.verify(user.password_hash, current)).ok:
+            await self.limiter.failed(user.username)
+            raise InvalidCredentialsError("the current password is wrong")
+        updated = user.model_copy(
+            update={"password_hash": await self.hasher.hash(new), "must_change_password": False}
+        )
+        await self.users.save(updated)
+        return await self.refresh_tokens.revoke_user(user.user_id)
+
     async def bootstrap_admin(self, username: str, password: str, org: str) -> bool:
         """Create the first admin if that username does not exist; True if created."""
         if await self.users.by_username(username) is not None:

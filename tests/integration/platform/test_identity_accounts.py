@@ -158,3 +158,38 @@ async def test_password_is_rehashed_when_argon2_parameters_change(redis_client, 
     assert "t=1" in before
     assert f"t={new_time_cost}" in after
     assert PasswordHasher().verify(after, ADMIN[1])
+
+
+async def test_student_replaces_the_one_time_password_and_old_sessions_end(identity):
+    proctor = await identity.proctor("uni-a")
+    entry = (
+        await identity.client.post(
+            "/v1/orgs/uni-a/roster", headers=proctor, content="username\ndora\n"
+        )
+    ).json()["entries"][0]
+    pair = await identity.login("dora", entry["password"])
+    headers = {"Authorization": f"Bearer {pair['access_token']}"}
+    assert (await identity.client.get("/v1/me", headers=headers)).json()["must_change_password"]
+
+    wrong = await identity.client.post(
+        "/v1/me/password",
+        headers=headers,
+        json={"current_password": "nope", "new_password": "a-new-password"},
+    )
+    assert wrong.status_code == 401
+    changed = await identity.client.post(
+        "/v1/me/password",
+        headers=headers,
+        json={"current_password": entry["password"], "new_password": "a-new-password"},
+    )
+    assert changed.json() == {"revoked_families": 1}
+    assert (await identity.client.get("/v1/me", headers=headers)).json()[
+        "must_change_password"
+    ] is False
+    old = await identity.client.post("/v1/refresh", json={"refresh_token": pair["refresh_token"]})
+    assert old.status_code == 401
+    stale = await identity.client.post(
+        "/v1/login", json={"username": "dora", "password": entry["password"]}
+    )
+    assert stale.status_code == 401
+    assert (await identity.login("dora", "a-new-password"))["access_token"]
