@@ -15,7 +15,7 @@ from fastapi import FastAPI
 
 from assessment_engine.api.auth import build_verifier
 from assessment_engine.api.context import AppContext, Clock, utc_clock
-from assessment_engine.api.errors import install_error_handlers
+from assessment_engine.api.errors import documented, install_error_handlers
 from assessment_engine.api.middleware import BodySizeLimitMiddleware, MetricsMiddleware
 from assessment_engine.api.routes import dev, ops, proctor, schedule, student
 from assessment_engine.api.services.sweeper import run_sweeper
@@ -62,10 +62,13 @@ def create_app(
     app.state.context = context
     app.state.verifier = build_verifier(settings)
     install_error_handlers(app)
-    for router in (proctor.router, student.router, schedule.router, ops.router):
-        app.include_router(router)
+    # Every /v1 route can answer 422 (parameters, bodies) and 503 (storage) with ErrorBody;
+    # declaring them here keeps FastAPI from documenting its own 422 schema instead.
+    for router in (proctor.router, student.router, schedule.router):
+        app.include_router(router, responses=documented(422, 503))
+    app.include_router(ops.router)
     if settings.dev_issuer:
-        app.include_router(dev.router)
+        app.include_router(dev.router, responses=documented(422))
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_bytes)
     app.add_middleware(MetricsMiddleware)
     return app
