@@ -125,8 +125,15 @@ async def api_factory(
     clear_question_cache()
     clients: list[httpx.AsyncClient] = []
 
-    def factory(**overrides: Any) -> Api:
-        app = create_app(settings_factory(**overrides), clock=clock, redis=redis_client)
+    own_clients: list[aioredis.Redis] = []
+
+    def factory(own_pool: bool = False, **overrides: Any) -> Api:
+        """``own_pool``: the app builds its production Redis pool instead of the test client."""
+        if own_pool:
+            app = create_app(settings_factory(**overrides), clock=clock)
+            own_clients.append(app.state.context.redis)
+        else:
+            app = create_app(settings_factory(**overrides), clock=clock, redis=redis_client)
         client = httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://api.test"
         )
@@ -136,6 +143,8 @@ async def api_factory(
     yield factory
     for client in clients:
         await client.aclose()
+    for own in own_clients:
+        await own.aclose()
 
 
 @pytest.fixture

@@ -45,3 +45,23 @@ async def test_start_outside_the_window_or_roster_is_refused(api: Api) -> None:
     api.clock.advance(hours=-1)
     stranger = await api.start(exam_id, "intruder")
     assert (stranger.status_code, stranger.json()["code"]) == (403, "forbidden")
+
+
+async def test_a_synchronized_start_of_a_large_roster_never_answers_5xx(api_factory) -> None:
+    api: Api = api_factory(own_pool=True, admission_rate_per_second=50.0, admission_burst=50)
+    roster = [f"s{i}" for i in range(150)]
+    exam_id = (await api.create_exam(roster=roster))["exam_id"]
+    responses = await asyncio.gather(*(api.start(exam_id, s) for s in roster))
+    codes = [r.status_code for r in responses]
+    assert codes.count(201) == 50
+    assert codes.count(429) == 100
+    waits = {r.headers["Retry-After"] for r in responses if r.status_code == 429}
+    assert waits == {"1"}
+    started = 50
+    while started < len(roster):  # everyone gets in, at the admitted rate
+        api.clock.advance(seconds=1)
+        again = await asyncio.gather(*(api.start(exam_id, s) for s in roster))
+        newly = sum(1 for r in again if r.status_code == 201)
+        assert newly == 50 or started + newly == len(roster)
+        assert all(r.status_code in (200, 201, 429) for r in again)
+        started += newly
