@@ -74,7 +74,8 @@ def test_example_overflow_policies_validate_against_the_crd_schema():
     for path in examples:
         for doc in yaml.safe_load_all(path.read_text()):
             assert doc["kind"] == "OverflowPolicy", path
-            jsonschema.validate(doc["spec"], schema["properties"]["spec"])
+            # The CRD schema is OpenAPI v3.0 (draft-4 style booleans for exclusive bounds).
+            jsonschema.Draft4Validator(schema["properties"]["spec"]).validate(doc["spec"])
 
 
 def test_crd_schema_rejects_a_threshold_above_one():
@@ -82,7 +83,7 @@ def test_crd_schema_rejects_a_threshold_above_one():
     doc = yaml.safe_load((MANIFESTS / "overlays" / "example" / "overflowpolicy.yaml").read_text())
     doc["spec"]["overflowThreshold"] = 1.5
     with pytest.raises(jsonschema.ValidationError):
-        jsonschema.validate(doc["spec"], spec_schema)
+        jsonschema.Draft4Validator(spec_schema).validate(doc["spec"])
 
 
 def test_workloads_run_non_root_with_probes_and_resources(built):
