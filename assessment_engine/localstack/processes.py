@@ -96,15 +96,24 @@ def start_redis(
     log_path = workdir / "redis.log"
     args = [
         binary,
-        "--port", str(port),
-        "--bind", "127.0.0.1",
-        "--dir", str(workdir),
-        "--appendonly", "yes",
-        "--appendfsync", appendfsync,
-        "--save", "",
-        "--daemonize", "no",
-        "--logfile", str(log_path),
-        "--protected-mode", "yes",
+        "--port",
+        str(port),
+        "--bind",
+        "127.0.0.1",
+        "--dir",
+        str(workdir),
+        "--appendonly",
+        "yes",
+        "--appendfsync",
+        appendfsync,
+        "--save",
+        "",
+        "--daemonize",
+        "no",
+        "--logfile",
+        str(log_path),
+        "--protected-mode",
+        "yes",
     ]
     process = subprocess.Popen(args, stdin=subprocess.DEVNULL, start_new_session=True)  # noqa: S603
     server = RedisServer("redis", process, "127.0.0.1", port, workdir, log_path)
@@ -144,7 +153,7 @@ class PrometheusServer(ManagedProcess):
         return f"http://{self.host}:{self.port}"
 
     def set_targets(self, jobs: dict[str, list[str]], scrape_interval: str = "1s") -> None:
-        """Rewrite the scrape config and reload (SIGHUP): ``jobs`` maps job name to host:port list."""
+        """Rewrite the scrape config and reload (SIGHUP); ``jobs``: job name -> host:port list."""
         write_prometheus_config(self.config_path, jobs, scrape_interval)
         self.process.send_signal(signal.SIGHUP)
 
@@ -173,7 +182,7 @@ def start_prometheus(
     port: int | None = None,
     timeout: float = 20.0,
 ) -> PrometheusServer:
-    """Start ``prometheus`` scraping ``jobs`` every ``scrape_interval`` with storage in ``workdir``."""
+    """Start ``prometheus`` scraping ``jobs`` every ``scrape_interval``, storage in ``workdir``."""
     binary = require_binary("prometheus")
     workdir.mkdir(parents=True, exist_ok=True)
     port = port or free_port()
@@ -190,8 +199,12 @@ def start_prometheus(
     ]
     with log_path.open("wb") as log:
         process = subprocess.Popen(  # noqa: S603
-            args, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True, env={**os.environ},
+            args,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            env={**os.environ},
         )
     server = PrometheusServer(
         "prometheus", process, "127.0.0.1", port, workdir, log_path, config_path=config_path

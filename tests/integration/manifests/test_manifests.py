@@ -100,8 +100,11 @@ def test_workloads_run_non_root_with_probes_and_resources(built):
 
 
 def test_operator_runs_one_replica_with_recreate(built):
-    operator = next(d for d in built if d["metadata"]["name"] == "overflow-operator"
-                    and d["kind"] == "Deployment")
+    operator = next(
+        d
+        for d in built
+        if d["metadata"]["name"] == "overflow-operator" and d["kind"] == "Deployment"
+    )
     assert operator["spec"]["replicas"] == 1
     assert operator["spec"]["strategy"]["type"] == "Recreate"
 

@@ -1,0 +1,108 @@
+"""The main job end to end: a short surge with every real component, then the audit, and the
+what-if simulator calibrated from it predicting the run's key figures.
+
+One module-scoped surge (overflow run + control run) feeds every test here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from assessment_engine.simulation.controller import OperatorController, policy_from_overrides
+from assessment_engine.simulation.model import Calibration, simulate
+from assessment_engine.simulation.scenario import local_surge
+from assessment_engine.surge.stack import StackConfig, policy_document
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(900)]
+
+STUDENTS = 120
+DURATION = 20.0
+
+
+@pytest.fixture(scope="module")
+def surge_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("surge")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EXAM_SURGE")}
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "assessment_engine.cli",
+            "surge",
+            "--students",
+            str(STUDENTS),
+            "--duration",
+            str(DURATION),
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=840,
+        env=env,
+        check=False,
+    )
+    (out / "stdout.txt").write_text(proc.stdout + proc.stderr)
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
+    return out
+
+
+def test_surge_audit_passes_for_both_runs(surge_run: Path):
+    summary = json.loads((surge_run / "summary.json").read_text())
+    assert set(summary) == {"overflow", "control"}
+    for label, run in summary.items():
+        assert run["audit_passed"], label
+        assert run["stored"] >= run["acknowledged"] >= STUDENTS * 0.9, label
+    assert summary["control"]["graded_by"].get("lambda", 0) == 0
+
+
+def test_overflow_run_spilled_to_lambda(surge_run: Path):
+    summary = json.loads((surge_run / "summary.json").read_text())
+    assert summary["overflow"]["graded_by"].get("lambda", 0) > 0
+
+
+def test_report_has_plots_and_the_audit(surge_run: Path):
+    report = (surge_run / "report.md").read_text()
+    assert "Audit PASSED" in report
+    assert "Audit FAILED" not in report
+    for png in ("utilization_overflow.png", "backlog.png", "time_to_grade.png"):
+        assert (surge_run / png).stat().st_size > 10_000, png
+
+
+def test_nothing_is_left_running(surge_run: Path):
+    marker = b"EXAM_SURGE_RUN="
+    leftovers = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if marker in (entry / "environ").read_bytes():
+                    leftovers.append(entry.name)
+            except OSError:
+                continue
+    assert leftovers == []
+
+
+def test_simulator_calibrated_from_the_run_predicts_its_spill_share(surge_run: Path):
+    """Stated error: the share of submissions graded by Lambda within ±0.25 (absolute)."""
+    calibration = Calibration.model_validate(
+        json.loads((surge_run / "calibration.json").read_text())
+    )
+    measured = json.loads((surge_run / "summary.json").read_text())["overflow"]
+    graded = sum(measured["graded_by"].values())
+    measured_share = measured["graded_by"].get("lambda", 0) / graded
+    doc = policy_document(StackConfig(), "http://unused")
+    spec = {k: v for k, v in doc["spec"].items() if k != "prometheus"}
+    controller = OperatorController("surge", policy_from_overrides(spec))
+    predicted = simulate(
+        local_surge(STUDENTS, DURATION, tail_s=120), calibration, controller, dt=0.25, seed=1
+    )
+    assert abs(predicted.lambda_share - measured_share) <= 0.25, (
+        predicted.lambda_share,
+        measured_share,
+    )
