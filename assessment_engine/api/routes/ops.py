@@ -7,11 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from redis.exceptions import RedisError
 
 from assessment_engine.api.context import AppContext, get_context
 from assessment_engine.api.errors import ApiError, documented
 from assessment_engine.api.schemas import Health
+from assessment_engine.api.services.health import redis_reachable
 
 router = APIRouter(tags=["ops"])
 
@@ -23,12 +23,8 @@ async def healthz() -> Health:
 
 @router.get("/readyz", response_model=Health, responses=documented(503))
 async def readyz(ctx: Annotated[AppContext, Depends(get_context)]) -> Health:
-    try:
-        await ctx.redis.ping()
-    except (RedisError, OSError) as exc:
-        raise ApiError(
-            503, "not_ready", "Redis is not reachable", headers={"Retry-After": "1"}
-        ) from exc
+    if not await redis_reachable(ctx):
+        raise ApiError(503, "not_ready", "Redis is not reachable", headers={"Retry-After": "1"})
     return Health()
 
 

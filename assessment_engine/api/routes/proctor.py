@@ -32,12 +32,8 @@ from assessment_engine.api.schemas import (
 )
 from assessment_engine.api.services import exams as service
 from assessment_engine.api.services import proctoring, regrade
-from assessment_engine.api.services.attempts import settle
 from assessment_engine.api.services.views import attempt_view, exam_view
-from assessment_engine.exams.models import Attempt
-from assessment_engine.storage import attempts as attempt_store
-from assessment_engine.storage import exams as exam_store
-from assessment_engine.storage.deadletters import list_dead_letters, retry_dead_letter
+from assessment_engine.exams.models import Attempt, Exam
 
 router = APIRouter(prefix="/v1/exams", tags=["proctor"])
 Proctor = Annotated[Principal, Depends(require_roles("proctor", "admin"))]
@@ -95,21 +91,18 @@ async def release_results(
 @router.get("/{exam_id}/monitor", response_model=MonitorView, responses=ERRORS)
 async def monitor(exam_id: ExamId, principal: Proctor, ctx: Ctx) -> MonitorView:
     """Live counts: started, in progress, submitted, graded, grading backlog, oldest pending."""
-    return await service.monitor(ctx, await service.owned_exam(ctx, principal, exam_id))
+    return await service.monitor_owned(ctx, principal, exam_id)
 
 
 @router.get("/{exam_id}/attempts", response_model=list[AttemptView], responses=ERRORS)
 async def list_attempts(exam_id: ExamId, principal: Proctor, ctx: Ctx) -> list[AttemptView]:
-    exam = await service.owned_exam(ctx, principal, exam_id)
-    attempts = [
-        await settle(ctx, exam, a) for a in await attempt_store.list_attempts(ctx.redis, exam_id)
-    ]
+    exam, attempts = await service.attempts_of(ctx, principal, exam_id)
     now = ctx.now()
     return [attempt_view(exam, a, now) for a in attempts]
 
 
-async def _act_view(ctx: AppContext, exam_id: str, attempt: Attempt) -> AttemptView:
-    exam = await exam_store.get_exam(ctx.redis, exam_id)
+def _view(ctx: AppContext, exam_and_attempt: tuple[Exam, Attempt]) -> AttemptView:
+    exam, attempt = exam_and_attempt
     return attempt_view(exam, attempt, ctx.now())
 
 
@@ -120,8 +113,9 @@ async def pause_attempt(
     exam_id: ExamId, student_id: StudentId, body: ActionBody, principal: Proctor, ctx: Ctx
 ) -> AttemptView:
     """Pause: the student can neither see questions nor answer; paused time is given back."""
-    attempt = await proctoring.act(ctx, principal, exam_id, student_id, "pause", body.reason)
-    return await _act_view(ctx, exam_id, attempt)
+    return _view(
+        ctx, await proctoring.act(ctx, principal, exam_id, student_id, "pause", body.reason)
+    )
 
 
 @router.post(
@@ -130,8 +124,9 @@ async def pause_attempt(
 async def resume_attempt(
     exam_id: ExamId, student_id: StudentId, body: ActionBody, principal: Proctor, ctx: Ctx
 ) -> AttemptView:
-    attempt = await proctoring.act(ctx, principal, exam_id, student_id, "resume", body.reason)
-    return await _act_view(ctx, exam_id, attempt)
+    return _view(
+        ctx, await proctoring.act(ctx, principal, exam_id, student_id, "resume", body.reason)
+    )
 
 
 @router.post(
@@ -141,10 +136,12 @@ async def extend_attempt(
     exam_id: ExamId, student_id: StudentId, body: ExtendBody, principal: Proctor, ctx: Ctx
 ) -> AttemptView:
     """Add seconds to this attempt's deadline (also past the exam's close)."""
-    attempt = await proctoring.act(
-        ctx, principal, exam_id, student_id, "extend", body.reason, body.seconds
+    return _view(
+        ctx,
+        await proctoring.act(
+            ctx, principal, exam_id, student_id, "extend", body.reason, body.seconds
+        ),
     )
-    return await _act_view(ctx, exam_id, attempt)
 
 
 @router.post(
@@ -156,15 +153,13 @@ async def terminate_attempt(
     exam_id: ExamId, student_id: StudentId, body: ActionBody, principal: Proctor, ctx: Ctx
 ) -> AttemptView:
     """End the attempt now; its last saved answers are submitted for grading."""
-    attempt = await proctoring.terminate(ctx, principal, exam_id, student_id, body.reason)
-    return await _act_view(ctx, exam_id, attempt)
+    return _view(ctx, await proctoring.terminate(ctx, principal, exam_id, student_id, body.reason))
 
 
 @router.get("/{exam_id}/audit", response_model=list[AuditEntry], responses=ERRORS)
 async def audit_log(exam_id: ExamId, principal: Proctor, ctx: Ctx) -> list[AuditEntry]:
     """Every proctor action on the exam with its reason, oldest first."""
-    await service.owned_exam(ctx, principal, exam_id)
-    return [AuditEntry.model_validate(e) for e in await exam_store.list_audit(ctx.redis, exam_id)]
+    return [AuditEntry.model_validate(e) for e in await service.audit_log(ctx, principal, exam_id)]
 
 
 @router.get(
@@ -173,8 +168,7 @@ async def audit_log(exam_id: ExamId, principal: Proctor, ctx: Ctx) -> list[Audit
     responses={200: {"content": {"text/csv": {}}, "description": "One row per attempt."}, **ERRORS},
 )
 async def export_results(exam_id: ExamId, principal: Proctor, ctx: Ctx) -> Response:
-    exam = await service.owned_exam(ctx, principal, exam_id)
-    body = await service.export_csv(ctx, exam)
+    body = await service.export_owned(ctx, principal, exam_id)
     return Response(
         body,
         media_type="text/csv",
@@ -185,10 +179,9 @@ async def export_results(exam_id: ExamId, principal: Proctor, ctx: Ctx) -> Respo
 @router.get("/{exam_id}/dead-letters", response_model=list[DeadLetterView], responses=ERRORS)
 async def dead_letters(exam_id: ExamId, principal: Proctor, ctx: Ctx) -> list[DeadLetterView]:
     """Grading jobs that failed too often (no answers or keys in the view)."""
-    await service.owned_exam(ctx, principal, exam_id)
     return [
         DeadLetterView.model_validate(d.model_dump())
-        for d in await list_dead_letters(ctx.redis, exam_id)
+        for d in await service.dead_letters(ctx, principal, exam_id)
     ]
 
 
@@ -204,11 +197,7 @@ async def retry_dead(
     principal: Proctor,
     ctx: Ctx,
 ) -> RetryResult:
-    await service.owned_exam(ctx, principal, exam_id)
-    entry = await retry_dead_letter(ctx.redis, exam_id, dead_id)
-    await service.audit(
-        ctx, principal, exam_id, "dead_letter.retry", "retry", None, dead_id=dead_id
-    )
+    entry = await service.retry_dead(ctx, principal, exam_id, dead_id)
     return RetryResult(dead_id=dead_id, entry_id=entry)
 
 

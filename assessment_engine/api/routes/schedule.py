@@ -13,7 +13,7 @@ from assessment_engine.api.auth import Principal, require_roles
 from assessment_engine.api.context import AppContext, get_context
 from assessment_engine.api.errors import documented
 from assessment_engine.api.schemas import UpcomingExam
-from assessment_engine.storage import exams as exam_store
+from assessment_engine.api.services import exams as exam_service
 
 router = APIRouter(prefix="/v1/schedule", tags=["schedule"])
 
@@ -35,5 +35,5 @@ async def upcoming(
             expected_candidates=e.expected_candidates,
             seconds_until_open=(e.timing.opens_at - now).total_seconds(),
         )
-        for e in await exam_store.upcoming_exams(ctx.redis, now, within_seconds)
+        for e in await exam_service.upcoming(ctx, within_seconds)
     ]

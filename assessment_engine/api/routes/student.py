@@ -26,10 +26,9 @@ from assessment_engine.api.schemas import (
     SubmitReceipt,
 )
 from assessment_engine.api.services import attempts as service
+from assessment_engine.api.services import exams as exam_service
 from assessment_engine.api.services.results import student_result
 from assessment_engine.api.services.views import attempt_view, student_exam_view
-from assessment_engine.exams.errors import ForbiddenError
-from assessment_engine.storage import exams as exam_store
 
 router = APIRouter(prefix="/v1/exams/{exam_id}", tags=["student"])
 Student = Annotated[Principal, Depends(require_roles("student"))]
@@ -41,10 +40,7 @@ ERRORS = documented(401, 403, 404, 409, 422, 503)
 @router.get("/overview", response_model=StudentExamView, responses=ERRORS)
 async def overview(exam_id: ExamId, principal: Student, ctx: Ctx) -> StudentExamView:
     """Title and window of an exam the student is on the roster of."""
-    exam = await exam_store.get_exam(ctx.redis, exam_id)
-    if principal.sub not in exam.roster:
-        raise ForbiddenError("you are not on the roster of this exam", {"exam_id": exam_id})
-    return student_exam_view(exam)
+    return student_exam_view(await exam_service.student_overview(ctx, principal, exam_id))
 
 
 @router.post(

@@ -17,15 +17,18 @@ from pydantic import ValidationError
 from assessment_engine.api.auth import Principal, ensure_owner
 from assessment_engine.api.context import AppContext
 from assessment_engine.api.schemas import AccommodationChange, ExamCreate, ExamPatch, MonitorView
+from assessment_engine.api.services.attempts import settle
 from assessment_engine.api.services.banks import import_bank
 from assessment_engine.exams import release as release_rules
-from assessment_engine.exams.errors import InvalidExamError
+from assessment_engine.exams.errors import ForbiddenError, InvalidExamError
 from assessment_engine.exams.lifecycle import deadline_of
 from assessment_engine.exams.models import Accommodation, Attempt, Exam, ExamTiming
 from assessment_engine.exams.timing import final_instant
 from assessment_engine.storage import attempts as attempt_store
 from assessment_engine.storage import exams as exam_store
+from assessment_engine.storage.deadletters import list_dead_letters, retry_dead_letter
 from assessment_engine.storage.events import publish_event
+from assessment_engine.storage.models import DeadLetter
 from assessment_engine.storage.questions import save_questions
 from assessment_engine.storage.queue import GradingQueue
 from assessment_engine.storage.results import list_results
@@ -290,3 +293,50 @@ async def export_csv(ctx: AppContext, exam: Exam) -> str:
             ]
         )
     return out.getvalue()
+
+
+async def monitor_owned(ctx: AppContext, principal: Principal, exam_id: str) -> MonitorView:
+    return await monitor(ctx, await owned_exam(ctx, principal, exam_id))
+
+
+async def attempts_of(
+    ctx: AppContext, principal: Principal, exam_id: str
+) -> tuple[Exam, list[Attempt]]:
+    """The exam's attempts, each after the on-access deadline check."""
+    exam = await owned_exam(ctx, principal, exam_id)
+    attempts = await attempt_store.list_attempts(ctx.redis, exam_id)
+    return exam, [await settle(ctx, exam, a) for a in attempts]
+
+
+async def audit_log(ctx: AppContext, principal: Principal, exam_id: str) -> list[dict[str, Any]]:
+    await owned_exam(ctx, principal, exam_id)
+    return await exam_store.list_audit(ctx.redis, exam_id)
+
+
+async def export_owned(ctx: AppContext, principal: Principal, exam_id: str) -> str:
+    return await export_csv(ctx, await owned_exam(ctx, principal, exam_id))
+
+
+async def dead_letters(ctx: AppContext, principal: Principal, exam_id: str) -> list[DeadLetter]:
+    await owned_exam(ctx, principal, exam_id)
+    return await list_dead_letters(ctx.redis, exam_id)
+
+
+async def retry_dead(ctx: AppContext, principal: Principal, exam_id: str, dead_id: str) -> str:
+    """Put a dead-lettered job back on the grading stream (audited); the new entry id."""
+    await owned_exam(ctx, principal, exam_id)
+    entry = await retry_dead_letter(ctx.redis, exam_id, dead_id)
+    await audit(ctx, principal, exam_id, "dead_letter.retry", "retry", None, dead_id=dead_id)
+    return entry
+
+
+async def student_overview(ctx: AppContext, principal: Principal, exam_id: str) -> Exam:
+    """The exam, for a student on its roster."""
+    exam = await exam_store.get_exam(ctx.redis, exam_id)
+    if principal.sub not in exam.roster:
+        raise ForbiddenError("you are not on the roster of this exam", {"exam_id": exam_id})
+    return exam
+
+
+async def upcoming(ctx: AppContext, within_seconds: float) -> list[Exam]:
+    return await exam_store.upcoming_exams(ctx.redis, ctx.now(), within_seconds)

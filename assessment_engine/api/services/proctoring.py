@@ -15,7 +15,7 @@ from assessment_engine.api.services import attempts as attempt_service
 from assessment_engine.api.services.exams import audit, owned_exam
 from assessment_engine.exams import lifecycle
 from assessment_engine.exams.errors import AlreadySubmittedError
-from assessment_engine.exams.models import Attempt
+from assessment_engine.exams.models import Attempt, Exam
 from assessment_engine.exams.timing import final_instant
 from assessment_engine.storage import attempts as store
 from assessment_engine.storage.events import publish_event
@@ -31,7 +31,7 @@ async def act(
     action: Action,
     reason: str,
     seconds: int = 0,
-) -> Attempt:
+) -> tuple[Exam, Attempt]:
     exam = await owned_exam(ctx, principal, exam_id)
     _, attempt = await attempt_service.load(ctx, exam_id, student_id)
     now = ctx.now()
@@ -65,12 +65,12 @@ async def act(
             **details,
         },
     )
-    return attempt
+    return exam, attempt
 
 
 async def terminate(
     ctx: AppContext, principal: Principal, exam_id: str, student_id: str, reason: str
-) -> Attempt:
+) -> tuple[Exam, Attempt]:
     """End the attempt now; its last saved answers are submitted (recorded as terminated)."""
     exam = await owned_exam(ctx, principal, exam_id)
     _, attempt = await attempt_service.load(ctx, exam_id, student_id)
@@ -81,4 +81,4 @@ async def terminate(
         raise AlreadySubmittedError("a submit of this attempt is in progress", {})
     await audit(ctx, principal, exam_id, "attempt.terminate", reason, student_id)
     done = await attempt_service.complete(ctx, exam, attempt, plan, key, saved, terminated=True)
-    return done.attempt
+    return exam, done.attempt
