@@ -94,6 +94,7 @@ def _load_sibling(name: str) -> types.ModuleType:
 
 
 _seccomp = _load_sibling("_seccomp")
+_FILTER = _seccomp.Template() if _seccomp.number("socket") is not None else None
 
 
 def _check(result: int, what: str) -> None:
@@ -407,18 +408,16 @@ def _child(header: dict[str, Any], fds: list[int], state: State) -> None:
     _drop_privileges(str(state.layer), int(state.run_uid), limits)
     job = json.loads(_read_all(3))
     os.close(3)
-    sys.stdin = open(0, encoding="utf-8", errors="replace", closefd=False)  # noqa: SIM115
-    sys.stdout = open(1, "w", encoding="utf-8", errors="replace", closefd=False)  # noqa: SIM115
-    sys.stderr = open(2, "w", encoding="utf-8", errors="replace", closefd=False)  # noqa: SIM115
+    # sys.stdin/stdout/stderr already wrap fds 0-2 (utf-8, errors=replace from the environment)
     random_module = sys.modules.get("random")
     if random_module is not None:  # deterministic programs stay deterministic across zygotes
         random_module.seed(0)
     _apply_rlimits(limits, state.vm_base)
-    if state.seccomp and header.get("seccomp", True):
-        _seccomp.install(os.getpid(), _libc)
-    for name in [m for m in sys.modules if m == "ctypes" or m.startswith(("ctypes.", "_ctypes"))]:
-        del sys.modules[name]  # importing ctypes again goes through the audit hook's "import"
+    if _FILTER is not None and state.seccomp and header.get("seccomp", True):
+        _FILTER.install(os.getpid(), _libc)
     if header.get("audit", True):
+        for name in [m for m in sys.modules if m.startswith(("ctypes", "_ctypes"))]:
+            del sys.modules[name]  # importing ctypes again goes through the hook's "import"
         _install_audit_hook(workdir, tuple(state.readable))
     report = _execute(job)
     data = json.dumps(report).encode()
@@ -533,11 +532,13 @@ def _killpg(pgid: int) -> None:
 
 def _probe_seccomp() -> bool:
     """Whether this kernel takes the run filter (tried once, in a throw-away child)."""
+    if _FILTER is None:  # an architecture without a syscall table here
+        return False
     pid = os.fork()
     if pid == 0:
         try:
             _prctl(PR_SET_NO_NEW_PRIVS, 1)
-            _seccomp.install(os.getpid(), _libc)
+            _FILTER.install(os.getpid(), _libc)
             os._exit(0)
         finally:
             os._exit(1)

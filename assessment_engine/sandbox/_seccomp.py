@@ -1,7 +1,7 @@
 """Per-architecture syscall numbers and the run's seccomp-BPF filter (stdlib only).
 
-Loaded by path by the sandbox harness (``_child.py``), which installs ``filter_program`` in each
-run's process right before the student's code: it refuses (EPERM) the syscalls a grading
+Loaded by path by the sandbox harness (``_child.py``), which installs the filter (``Template``)
+in each run's process right before the student's code: it refuses (EPERM) the syscalls a grading
 program never needs and an escape or an attack on the host would (sockets, exec, ptrace and
 cross-process memory, namespaces and mounts, kernel-surface extras such as io_uring, bpf and
 keyrings), lets signals reach only the run's own process group, and kills a process that
@@ -82,11 +82,16 @@ def number(name: str) -> int | None:
     return SYSCALLS[name][0 if machine == "x86_64" else 1]
 
 
-def filter_program(own_pid: int) -> list[tuple[int, int, int, int]]:
+PID_MARK = 0x5EC00001  # placeholders patched per run (see ``Template``)
+NEG_PID_MARK = 0x5EC00002
+
+
+def filter_program(own_pid: int, neg_pid: int | None = None) -> list[tuple[int, int, int, int]]:
     """BPF instructions (code, jt, jf, k) for a process whose pid (and pgid) is ``own_pid``."""
     machine = _machine()
     if machine is None:
         raise OSError("seccomp filter: unsupported architecture " + platform.machine())
+    neg_pid = (-own_pid) & 0xFFFFFFFF if neg_pid is None else neg_pid
     index = 0 if machine == "x86_64" else 1
     deny = RET_ERRNO | EPERM
     prog = [
@@ -102,7 +107,7 @@ def filter_program(own_pid: int) -> list[tuple[int, int, int, int]]:
         if nr is None:
             continue
         if name in SIGNALLING:  # only to itself, its own group (0) or -own pgid (kill)
-            allowed = [own_pid] + ([0, (-own_pid) & 0xFFFFFFFF] if name == "kill" else [])
+            allowed = [own_pid] + ([0, neg_pid] if name == "kill" else [])
             block = [(LD_W_ABS, 0, 0, 16)]
             block += [(JEQ_K, len(allowed) - i, 0, pid) for i, pid in enumerate(allowed)]
             block += [(RET_K, 0, 0, deny), (RET_K, 0, 0, RET_ALLOW)]
@@ -119,16 +124,28 @@ def filter_program(own_pid: int) -> list[tuple[int, int, int, int]]:
     return prog
 
 
-def install(own_pid: int, libc: ctypes.CDLL) -> None:
-    """Install the filter on the calling process (needs PR_SET_NO_NEW_PRIVS already set)."""
-    prog = filter_program(own_pid)
-    raw = b"".join(struct.pack("HBBI", *ins) for ins in prog)
-    buffer = ctypes.create_string_buffer(raw, len(raw))
+class _SockFprog(ctypes.Structure):
+    _fields_ = (("len", ctypes.c_ushort), ("filter", ctypes.c_void_p))
 
-    class SockFprog(ctypes.Structure):
-        _fields_ = (("len", ctypes.c_ushort), ("filter", ctypes.c_void_p))
 
-    fprog = SockFprog(len(prog), ctypes.cast(buffer, ctypes.c_void_p))
-    if libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(fprog), 0, 0) != 0:
-        err = ctypes.get_errno()
-        raise OSError(err, "seccomp filter refused")
+class Template:
+    """The filter assembled once (in the zygote); ``install`` patches the run's pid in place."""
+
+    def __init__(self) -> None:
+        prog = filter_program(PID_MARK, NEG_PID_MARK)
+        self.count = len(prog)
+        self.raw = b"".join(struct.pack("HBBI", *ins) for ins in prog)
+        self.pid_offsets = [8 * i + 4 for i, ins in enumerate(prog) if ins[3] == PID_MARK]
+        self.neg_offsets = [8 * i + 4 for i, ins in enumerate(prog) if ins[3] == NEG_PID_MARK]
+
+    def install(self, own_pid: int, libc: ctypes.CDLL) -> None:
+        """Install on the calling process (needs PR_SET_NO_NEW_PRIVS already set)."""
+        buffer = ctypes.create_string_buffer(self.raw, len(self.raw))
+        for offset in self.pid_offsets:
+            struct.pack_into("I", buffer, offset, own_pid & 0xFFFFFFFF)
+        for offset in self.neg_offsets:
+            struct.pack_into("I", buffer, offset, (-own_pid) & 0xFFFFFFFF)
+        fprog = _SockFprog(self.count, ctypes.cast(buffer, ctypes.c_void_p))
+        if libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(fprog), 0, 0) != 0:
+            err = ctypes.get_errno()
+            raise OSError(err, "seccomp filter refused")

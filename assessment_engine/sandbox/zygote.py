@@ -26,7 +26,7 @@ from assessment_engine.sandbox.verdict import RawRun, verdict
 
 CHILD_SCRIPT = Path(__file__).with_name("_child.py")
 # The whole environment of the sandbox: no HOME, PATH, credentials or anything of the host's.
-SANDBOX_ENV = {"PYTHONHASHSEED": "0", "PYTHONUTF8": "1", "PYTHONIOENCODING": "utf-8"}
+SANDBOX_ENV = {"PYTHONHASHSEED": "0", "PYTHONUTF8": "1", "PYTHONIOENCODING": "utf-8:replace"}
 START_TIMEOUT = 10.0
 KILL_GRACE = 2.0
 REPORT_EXTRA = 65_536
