@@ -144,3 +144,30 @@ def test_lambda_path_grades_identically_to_the_worker() -> None:
     assert lambda_side["layer"] == "rlimit"
     worker_side = [grade(QUESTION, r).model_dump(mode="json") for r in responses]
     assert lambda_side["grades"] == worker_side
+
+
+def test_a_code_question_from_a_json_bank_grades_through_the_engine() -> None:
+    from assessment_engine.authoring.bank import parse_bank
+
+    bank = json.dumps(
+        [
+            {
+                "type": "code",
+                "id": "square",
+                "text": "Write square(x).",
+                "tests": [
+                    {"name": "3", "call": "square(3)", "expected_value": 9},
+                    {
+                        "name": "big",
+                        "call": "square(10**6)",
+                        "expected_value": 10**12,
+                        "hidden": True,
+                    },
+                ],
+            }
+        ]
+    )
+    (question,) = parse_bank(bank)
+    assert grade(question, "def square(x):\n    return x * x\n").fraction == 1.0
+    half = grade(question, "def square(x):\n    return 9\n")
+    assert [p.correct for p in half.parts] == [True, False]
