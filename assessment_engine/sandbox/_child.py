@@ -6,9 +6,12 @@ only the standard library (it must run with ``-S`` and after ``pivot_root``), se
 isolation layer once (namespaces + a minimal read-only root, or nothing beyond rlimits), says
 hello on the control socket, then serves runs one at a time. For every run it forks a fresh
 child (in a fresh PID and IPC namespace under the namespace layer) that drops privileges,
-applies rlimits, installs the audit hook and executes the student's source. Nothing of a
+applies rlimits, installs the seccomp filter and the audit hook and executes the student's
+source. Nothing of a
 student ever runs in the zygote itself, and the zygote never sees a run's job or output: the
-parent passes the run's pipes as file descriptors (SCM_RIGHTS) straight to the child.
+parent passes the run's pipes as file descriptors (SCM_RIGHTS) straight to the child. Its
+stdlib-only helpers are loaded by path: ``_rootfs.py`` (namespaces, root file system,
+capabilities), ``_seccomp.py`` (the run's syscall filter), ``_audit.py`` (the audit hook).
 """
 
 from __future__ import annotations
@@ -34,23 +37,9 @@ from dataclasses import dataclass
 from typing import Any
 
 # --- Linux constants (stable kernel ABI) -------------------------------------------------
-CLONE_NEWNS = 0x00020000
-CLONE_NEWUTS = 0x04000000
 CLONE_NEWIPC = 0x08000000
-CLONE_NEWUSER = 0x10000000
 CLONE_NEWPID = 0x20000000
-CLONE_NEWNET = 0x40000000
-MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
-MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
-MNT_DETACH = 2
-PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS = 1, 4, 24, 38
-CAP_LAST = 63
-
-RO_BINDS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
-ETC_FILES = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime")
-DEV_FILES = ("/dev/null", "/dev/zero", "/dev/urandom", "/dev/random")
-STAGING_DIRS = ("/mnt", "/srv", "/media", "/opt")
-WORK_ROOT = "/sandbox"
+PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS = 1, 4, 38
 # Imported once in the zygote: runs get them for free (each run forks its own copy), and they
 # stay importable where the run's uid cannot read the interpreter's directory.
 PRELOAD = (
@@ -94,6 +83,9 @@ def _load_sibling(name: str) -> types.ModuleType:
 
 
 _seccomp = _load_sibling("_seccomp")
+_rootfs = _load_sibling("_rootfs")
+_audit = _load_sibling("_audit")
+WORK_ROOT: str = _rootfs.WORK_ROOT
 _FILTER = _seccomp.Template() if _seccomp.number("socket") is not None else None
 
 
@@ -103,77 +95,8 @@ def _check(result: int, what: str) -> None:
         raise OSError(err, f"{what}: {os.strerror(err)}")
 
 
-def _mount(src: str | None, dst: str, fstype: str | None, flags: int, data: str | None) -> None:
-    enc = [None if s is None else s.encode() for s in (src, dst, fstype, data)]
-    _check(_libc.mount(enc[0], enc[1], enc[2], ctypes.c_ulong(flags), enc[3]), f"mount {dst}")
-
-
 def _prctl(option: int, arg: int) -> None:
     _check(_libc.prctl(option, ctypes.c_ulong(arg), 0, 0, 0), f"prctl {option}")
-
-
-# --- one-time set-up ------------------------------------------------------------------
-def _write(path: str, text: str) -> None:
-    with open(path, "w") as fh:
-        fh.write(text)
-
-
-def _bind_ro(src: str, dst: str) -> None:
-    if os.path.isdir(src):
-        os.makedirs(dst, exist_ok=True)
-    else:
-        os.makedirs(os.path.dirname(dst), exist_ok=True)
-        open(dst, "a").close()
-    _mount(src, dst, None, MS_BIND | MS_REC, None)
-    keep = os.statvfs(src).f_flag & (MS_NOSUID | MS_NODEV | MS_NOEXEC | 1024 | 2048 | 4096)
-    _mount(None, dst, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | keep, None)
-
-
-def _build_root(python_prefix: str) -> None:
-    """Minimal root: read-only system and Python, /dev basics, a tmpfs for work dirs."""
-    # Stage the new root on a directory that exists and holds none of the sources: the tmpfs
-    # lives only in this mount namespace, so nothing is left on the host.
-    new_root = next(
-        d
-        for d in (*STAGING_DIRS, tempfile.gettempdir())
-        if os.path.isdir(d) and not python_prefix.startswith(d + "/")
-    )
-    _mount("tmpfs", new_root, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=755")
-    binds: list[str] = []
-    for src in (*RO_BINDS, python_prefix, *ETC_FILES, *DEV_FILES):
-        if not os.path.lexists(src) or any(src.startswith(b + "/") for b in binds):
-            continue
-        dst = new_root + src
-        if os.path.islink(src):
-            os.makedirs(os.path.dirname(dst), exist_ok=True)
-            os.symlink(os.readlink(src), dst)
-            continue
-        _bind_ro(src, dst)
-        binds.append(src)
-    os.makedirs(new_root + "/tmp", exist_ok=True)  # noqa: S108 - inside the new root
-    os.makedirs(new_root + WORK_ROOT)
-    _mount("tmpfs", new_root + WORK_ROOT, "tmpfs", MS_NOSUID | MS_NODEV, "size=64m,mode=711")
-    os.chdir(new_root)
-    _check(_libc.syscall(_seccomp.number("pivot_root"), b".", b"."), "pivot_root")
-    _check(_libc.umount2(b".", MNT_DETACH), "umount old root")
-    os.chdir("/")
-    _mount(None, "/", None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, None)
-
-
-def _enter_namespaces() -> str:
-    uid, gid = os.geteuid(), os.getegid()
-    flags = CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS
-    userns = uid != 0
-    if userns:
-        flags |= CLONE_NEWUSER
-    _check(_libc.unshare(flags), "unshare")
-    if userns:
-        _write("/proc/self/setgroups", "deny")
-        _write("/proc/self/uid_map", f"0 {uid} 1")
-        _write("/proc/self/gid_map", f"0 {gid} 1")
-    _mount(None, "/", None, MS_REC | MS_PRIVATE, None)
-    _build_root(os.path.realpath(sys.base_prefix))
-    return "namespaces+userns" if userns else "namespaces"
 
 
 def setup(requested: str) -> tuple[str, str]:
@@ -183,7 +106,7 @@ def setup(requested: str) -> tuple[str, str]:
     if requested == "rlimit":
         return "rlimit", "namespaces not requested"
     try:
-        return _enter_namespaces(), ""
+        return _rootfs.enter_namespaces(_seccomp.number), ""
     except OSError as exc:
         if requested == "namespaces":
             raise
@@ -204,14 +127,6 @@ class State:
     closing: bool = False
 
 
-def _drop_capabilities() -> None:
-    for cap in range(CAP_LAST + 1):
-        _libc.prctl(PR_CAPBSET_DROP, ctypes.c_ulong(cap), 0, 0, 0)
-    header = (ctypes.c_uint32 * 2)(0x20080522, 0)
-    data = (ctypes.c_uint32 * 6)()
-    _check(_libc.syscall(_seccomp.number("capset"), header, data), "capset")
-
-
 def _count_uid_processes(uid: int) -> int:
     count = 0
     for entry in os.listdir("/proc"):
@@ -229,7 +144,7 @@ def _drop_privileges(layer: str, run_uid: int, limits: dict[str, float]) -> None
         os.setgid(run_uid)
         os.setuid(run_uid)
     elif layer == "namespaces+userns":
-        _drop_capabilities()
+        _rootfs.drop_capabilities(_seccomp.number)
         processes += 2  # NPROC counts per user namespace: the zygote and the intermediate too
     else:  # unprivileged host without namespaces (AWS Lambda): the uid is shared
         processes += _count_uid_processes(os.getuid()) - 1  # minus this process
@@ -250,85 +165,6 @@ def _apply_rlimits(limits: dict[str, float], vm_base: int) -> None:
         (resource.RLIMIT_NOFILE, (32, 32)),
     ):
         resource.setrlimit(name, value)
-
-
-BLOCKED_EVENTS = frozenset(
-    {
-        "os.system",
-        "os.exec",
-        "os.posix_spawn",
-        "os.spawn",
-        "os.fork",
-        "os.forkpty",
-        "os.kill",
-        "os.killpg",
-        "signal.pthread_kill",
-        "subprocess.Popen",
-        "pty.spawn",
-        "socket.__new__",
-        "socket.connect",
-        "socket.bind",
-        "socket.sendto",
-        "socket.getaddrinfo",
-        "socket.gethostbyname",
-        "ctypes.dlopen",
-        "ctypes.dlsym",
-        "ctypes.cdata",
-        "ctypes.call_function",
-        "ctypes.addressof",
-        "ctypes.string_at",
-        "ctypes.wstring_at",
-        "ctypes.create_string_buffer",
-        "mmap.__new__",
-        "os.putenv",
-        "os.unsetenv",
-        "os.chmod",
-        "os.chown",
-        "os.link",
-        "os.symlink",
-        "os.setxattr",
-        "resource.setrlimit",
-        "resource.prlimit",
-        "sys.addaudithook",
-        "gc.get_objects",
-        "gc.get_referrers",
-        "gc.get_referents",
-        "os.chroot",
-        "os.setuid",
-        "os.setgid",
-        "sys.setprofile",
-        "sys.settrace",
-        "_posixsubprocess.fork_exec",
-        "os.add_dll_directory",
-    }
-)
-
-
-WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
-
-
-def _install_audit_hook(workdir: str, readable: tuple[str, ...]) -> None:
-    """Defence in depth only: CPython audit hooks can be bypassed by determined native code."""
-    blocked = BLOCKED_EVENTS
-    prefix = workdir + os.sep
-
-    def hook(event: str, args: tuple[object, ...]) -> None:
-        if event in blocked or event.startswith("ctypes."):
-            raise PermissionError(f"sandbox: {event} is not allowed")
-        if event == "open" and args and isinstance(args[0], str | bytes):
-            path = os.path.abspath(os.fsdecode(args[0]))
-            mode = args[1] if len(args) > 1 else None
-            flags = args[2] if len(args) > 2 else 0
-            writing = (isinstance(mode, str) and any(c in mode for c in "wax+")) or (
-                isinstance(flags, int) and flags & WRITE_FLAGS
-            )
-            inside = path == workdir or path.startswith(prefix)
-            if not inside and (writing or not path.startswith(readable)):
-                raise PermissionError(f"sandbox: opening {path!r} is not allowed")
-        elif event == "import" and args and args[0] in ("_ctypes", "ctypes", "_posixsubprocess"):
-            raise PermissionError(f"sandbox: importing {args[0]} is not allowed")
-
-    sys.addaudithook(hook)
 
 
 def _trim_traceback(exc: BaseException) -> str:
@@ -418,7 +254,7 @@ def _child(header: dict[str, Any], fds: list[int], state: State) -> None:
     if header.get("audit", True):
         for name in [m for m in sys.modules if m.startswith(("ctypes", "_ctypes"))]:
             del sys.modules[name]  # importing ctypes again goes through the hook's "import"
-        _install_audit_hook(workdir, tuple(state.readable))
+        _audit.install(workdir, tuple(state.readable))
     report = _execute(job)
     data = json.dumps(report).encode()
     try:
