@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import platform
 import socket
 import time
 from pathlib import Path
@@ -295,3 +296,23 @@ def test_hostile_runs_in_parallel_leave_healthy_runs_correct(layered_pool: Sandb
     results = layered_pool.run_many(requests)
     assert [r.outcome for r in results[:3]] != ["ok"] * 3
     assert [r.stdout for r in results[3:]] == [f"{2 * i}\n" for i in range(6)]
+
+
+@pytest.mark.skipif(platform.machine() != "x86_64", reason="i386 ABI trick is x86_64-specific")
+def test_switching_to_the_i386_syscall_abi_is_killed(layered_pool: SandboxPool) -> None:
+    """int 0x80 would bypass a filter keyed on x86_64 syscall numbers: the filter kills it."""
+    source = (
+        "import ctypes, mmap\n"
+        "buf = mmap.mmap(-1, 4096, prot=mmap.PROT_READ | mmap.PROT_WRITE | mmap.PROT_EXEC)\n"
+        "buf.write(bytes([0xB8, 0x14, 0, 0, 0, 0xCD, 0x80, 0xC3]))  # getpid via int 0x80\n"
+        "addr = ctypes.addressof(ctypes.c_char.from_buffer(buf))\n"
+        "print(ctypes.CFUNCTYPE(ctypes.c_int)(addr)(), flush=True)\n"
+    )
+    unfiltered = run(layered_pool, source, defence="os-only")
+    if unfiltered.error_type == "ModuleNotFoundError":
+        pytest.skip("mmap unreadable for the run's uid here (interpreter under /root)")
+    assert unfiltered.outcome == "ok"  # the trick works without the filter...
+    result = run(layered_pool, source, defence="seccomp-only")
+    assert result.outcome == "runtime_error"  # ...and is fatal with it
+    assert result.reason == "killed by SIGSYS"
+    assert result.stdout == ""
