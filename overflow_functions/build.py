@@ -1,14 +1,18 @@
-"""Builds the grading function's code package: the function and the grading core, nothing else.
+"""Builds the grading function's code package: the function, the grading core and the code
+sandbox, nothing else.
 
 ``python -m overflow_functions.build [OUT]`` (default ``build/grading_function``) writes the
 directory ``sam_template.yaml``'s ``CodeUri`` points at and the local Lambda service runs. The
-package is the static import closure of the handler module over first-party code (every package
-``__init__`` on the way included), so ``assessment_engine.storage``, the API and anything else the
-function never imports stay out. ``assessment_engine.grading.code`` is only imported dynamically
-by the engine and needs the process sandbox (Linux namespaces, absent in Lambda): it is left out
-on purpose, the engine then raises ``UnsupportedQuestionError`` for code questions, and the
-dispatcher keeps submissions with code questions on the cluster. ``requirements.txt`` lists
-the third-party distributions the package imports (``boto3``/``botocore`` come with the runtime).
+package is the static import closure over first-party code (every package ``__init__`` on the
+way included) of the handler module plus ``DYNAMIC_ENTRIES``, the modules the grading core
+imports by name at run time (``assessment_engine.grading.code``, the code-question grader, which
+runs student programs in ``assessment_engine.sandbox``). Packages in ``WHOLE_PACKAGES`` are
+copied with every module they hold, because they execute some of their files by path rather
+than import them (the sandbox's zygote script ``_child.py`` and the ``_seccomp.py`` it loads
+next to itself). In Lambda the sandbox takes its rlimit layer (no namespaces there; it detects
+``AWS_LAMBDA_FUNCTION_NAME``), see ``docs/sandbox.md``. ``assessment_engine.storage``, the API
+and anything else the function never imports stay out. ``requirements.txt`` lists the
+third-party distributions the package imports (``boto3``/``botocore`` come with the runtime).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import ast
 import importlib.metadata
 import shutil
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +29,10 @@ ROOT = Path(__file__).resolve().parent.parent
 ENTRY_MODULE = "overflow_functions.grading_function.app"
 HANDLER = f"{ENTRY_MODULE}.lambda_handler"
 FIRST_PARTY = ("overflow_functions", "assessment_engine")
+DYNAMIC_ENTRIES = ("assessment_engine.grading.code",)
+"""Imported by name at run time (``importlib``), so invisible to the static closure."""
+WHOLE_PACKAGES = ("assessment_engine.sandbox",)
+"""Packages that run some of their own files by path (``python _child.py``): copied whole."""
 RUNTIME_PROVIDED = {"boto3", "botocore", "s3transfer", "jmespath", "urllib3"}
 EXTRAS = {"aws-lambda-powertools": "[tracer]"}
 
@@ -60,11 +69,26 @@ def _imports_of(path: Path) -> set[str]:
     return found
 
 
-def import_closure(entry: str = ENTRY_MODULE, root: Path = ROOT) -> tuple[set[str], set[str]]:
-    """First-party modules reachable from ``entry`` and the third-party top-level imports."""
+def package_modules(package: str, root: Path = ROOT) -> list[str]:
+    """Every module file directly inside ``package`` (scripts run by path included)."""
+    directory = root.joinpath(*package.split("."))
+    if not (directory / "__init__.py").is_file():
+        raise BuildError(f"first-party package {package!r} not found under {root}")
+    return [package] + [
+        f"{package}.{path.stem}"
+        for path in sorted(directory.glob("*.py"))
+        if path.name != "__init__.py"
+    ]
+
+
+def import_closure(
+    entry: str | Sequence[str] = ENTRY_MODULE, root: Path = ROOT
+) -> tuple[set[str], set[str]]:
+    """First-party modules reachable from ``entry`` (one or more modules) and the third-party
+    top-level imports."""
     modules: set[str] = set()
     third_party: set[str] = set()
-    todo = [entry]
+    todo = [entry] if isinstance(entry, str) else list(entry)
     while todo:
         module = todo.pop()
         if module in modules:
@@ -87,9 +111,17 @@ def import_closure(entry: str = ENTRY_MODULE, root: Path = ROOT) -> tuple[set[st
     return modules, third_party
 
 
+def package_entries(root: Path = ROOT) -> list[str]:
+    """Where the closure starts: the handler, the dynamic imports, every whole-package module."""
+    entries = [ENTRY_MODULE, *DYNAMIC_ENTRIES]
+    for package in WHOLE_PACKAGES:
+        entries += package_modules(package, root)
+    return entries
+
+
 def build(out_dir: Path, root: Path = ROOT) -> BuildReport:
     """Write the code package to ``out_dir`` (replacing it) and return what went in."""
-    modules, third_party = import_closure(ENTRY_MODULE, root)
+    modules, third_party = import_closure(package_entries(root), root)
     if out_dir.exists():
         shutil.rmtree(out_dir)
     out_dir.mkdir(parents=True)
