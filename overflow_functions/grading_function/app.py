@@ -1,8 +1,9 @@
 """Lambda entry point of the grading function: parse the event, grade the batch, map the result.
 
 ``lambda_handler`` is what SAM's ``Handler`` names and what the local Lambda service's
-awslambdaric processes import. Settings are parsed once at cold start; a batch that is not a
-batch raises (the invoke fails as ``Unhandled``), per-item problems come back as ``failures``.
+awslambdaric processes import. Settings are parsed once at cold start, where the code sandbox
+is also started (``GRADING_FUNCTION_WARM_SANDBOX``, default on); a batch that is not a batch
+raises (the invoke fails as ``Unhandled``), per-item problems come back as ``failures``.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from overflow_functions.grading_function.settings import FunctionSettings
 
 settings = FunctionSettings()
 grader = BatchGrader(settings)
+if settings.warm_sandbox:
+    grader.warm_sandbox()
 
 
 @logger.inject_lambda_context(clear_state=True)

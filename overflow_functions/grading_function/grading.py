@@ -2,8 +2,12 @@
 
 Called by ``app.lambda_handler`` only. No Redis, no network (except the optional idempotency
 table): pure in, grades out, so a spilled submission gets exactly the score a cluster worker
-gives. Idempotency key: (submission_id, key_version, grader_version) — with a DynamoDB table the
-stored result is returned on a repeat; without one the grade is recomputed, deterministically.
+gives. Code questions run the student's program in ``assessment_engine.sandbox`` (child
+processes of this environment; in Lambda on the rlimit layer, as no namespaces are allowed
+there); the response's ``sandbox`` says which layer. A sandbox failure is that item's failure,
+so the dispatcher hands the submission back to the cluster. Idempotency key: (submission_id,
+key_version, grader_version) — with a DynamoDB table the stored result is returned on a repeat;
+without one the grade is recomputed, deterministically.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from assessment_engine.grading import GRADER_VERSION
 from assessment_engine.grading.submission import grade_submission
+from assessment_engine.sandbox import SandboxError, default_pool
 from overflow_functions.grading_function.errors import ItemRejectedError
 from overflow_functions.grading_function.models import (
     BatchResponse,
@@ -24,6 +29,7 @@ from overflow_functions.grading_function.models import (
     GradingItem,
     ItemFailure,
     ItemResult,
+    SandboxInfo,
 )
 from overflow_functions.grading_function.observability import logger, metrics, tracer
 from overflow_functions.grading_function.settings import FunctionSettings
@@ -55,6 +61,20 @@ def grade_item(request: GradeRequest) -> ItemResult:
         grader_version=request.grader_version,
         grade=grade.model_dump(mode="json"),
     )
+
+
+def sandbox_info() -> SandboxInfo | None:
+    """The code sandbox of this environment (started on first use), or None if it cannot run."""
+    try:
+        pool = default_pool()
+    except (SandboxError, OSError):
+        logger.exception("code sandbox unavailable; code questions fail per item")
+        return None
+    return SandboxInfo(layer=pool.layer, seccomp=pool.seccomp, reason=pool.reason)
+
+
+def has_code_questions(item: GradingItem) -> bool:
+    return any(question.type == "code" for question in item.questions.values())
 
 
 class BatchGrader:
@@ -89,6 +109,19 @@ class BatchGrader:
                 output_serializer=PydanticSerializer(model=ItemResult),
             )(grade_item)
 
+    def warm_sandbox(self) -> SandboxInfo | None:
+        """Start the code sandbox's zygotes now (called once at cold start when configured)."""
+        info = sandbox_info()
+        if info is None:
+            return None
+        try:
+            default_pool().warm()
+        except (SandboxError, OSError):
+            logger.exception("code sandbox zygotes did not start; they start on first use")
+            return None
+        logger.info("code sandbox ready", extra=info.model_dump())
+        return info
+
     def register_context(self, context: Any) -> None:
         if self.idempotency is not None:
             self.idempotency.register_lambda_context(context)
@@ -98,6 +131,7 @@ class BatchGrader:
         if len(batch.items) > self.settings.max_batch_size:
             raise ItemRejectedError(f"batch larger than {self.settings.max_batch_size} items")
         response = BatchResponse()
+        ran_code = False
         for raw in batch.items:
             submission_id = str(raw.get("submission_id", ""))
             logger.set_correlation_id(submission_id or None)
@@ -110,6 +144,7 @@ class BatchGrader:
                     grader_version=GRADER_VERSION,
                     item=item,
                 )
+                ran_code = ran_code or has_code_questions(item)
                 result = self._grade(request=request)
             except Exception as exc:
                 failure = ItemFailure(
@@ -125,6 +160,8 @@ class BatchGrader:
             metrics.add_metric("GradingDuration", MetricUnit.Milliseconds, elapsed_ms)
             logger.info("graded", extra={"exam_id": item.exam_id, "key_version": item.key_version})
         logger.set_correlation_id(None)
+        if ran_code:
+            response.sandbox = sandbox_info()
         metrics.add_metric("SubmissionsGraded", MetricUnit.Count, len(response.results))
         metrics.add_metric("ItemFailures", MetricUnit.Count, len(response.failures))
         return response

@@ -2,7 +2,9 @@
 
 A batch event is ``{"items": [GradingItem, ...]}``; items are validated one by one so that one
 malformed item becomes a failure entry instead of failing the whole batch. The response is
-``{"results": [ItemResult], "failures": [ItemFailure]}``.
+``{"results": [ItemResult], "failures": [ItemFailure], "sandbox": SandboxInfo | null}``;
+``sandbox`` names the isolation layer code questions ran on (null when the batch had none). The
+dispatcher reads only ``results`` and ``failures``; grades never depend on the layer.
 """
 
 from __future__ import annotations
@@ -48,6 +50,17 @@ class ItemFailure(BaseModel):
     message: str
 
 
+class SandboxInfo(BaseModel):
+    """The code sandbox of this execution environment, as detected once at its start."""
+
+    layer: str = Field(description="'rlimit' in Lambda (no namespaces), else 'namespaces'.")
+    seccomp: bool
+    reason: str = Field(description="Why no stronger layer, e.g. 'AWS Lambda: namespaces ...'.")
+
+
 class BatchResponse(BaseModel):
     results: list[ItemResult] = Field(default_factory=list)
     failures: list[ItemFailure] = Field(default_factory=list)
+    sandbox: SandboxInfo | None = Field(
+        default=None, description="Set when an item of the batch had a code question."
+    )

@@ -14,12 +14,14 @@ import pytest
 from pydantic import TypeAdapter
 
 from assessment_engine.grading.models import Question
-from assessment_engine.grading.submission import grade_submission
+from assessment_engine.grading.submission import SubmissionGrade, grade_submission
 from assessment_engine.localstack.ports import free_port, wait_for_port
 
+from .code_samples import CODE_ANSWER_SETS, CODE_QUESTIONS, code_item
 from .samples import ANSWER_SETS, QUESTIONS, item
 
 QUESTION_MAP = TypeAdapter(dict[str, Question]).validate_python(QUESTIONS)
+CODE_QUESTION_MAP = TypeAdapter(dict[str, Question]).validate_python(CODE_QUESTIONS)
 
 
 def expected_grade(answers: dict[str, Any]) -> dict[str, Any]:
@@ -55,20 +57,29 @@ def test_bad_items_are_reported_without_failing_the_batch(lam) -> None:
     assert "Paris" not in json.dumps(body["failures"])  # messages never echo answer keys
 
 
-def test_code_questions_are_unsupported_in_the_lambda_package(lam) -> None:
-    code_q = {
-        "type": "code",
-        "id": "c",
-        "text": "write f",
-        "tests": [{"name": "t", "call": "f()", "expected_value": 1}],
-    }
-    payload = {
-        **item("code-1", {"c": "def f(): return 1"}),
-        "question_ids": ["c"],
-        "questions": {"c": code_q},
-    }
-    body = grade_via_lambda(lam, "grader", [payload])
-    assert body["failures"][0]["error_type"] == "UnsupportedQuestionError"
+def test_code_questions_grade_in_lambda_exactly_as_in_process_on_the_rlimit_layer(lam) -> None:
+    # correct, wrong, and a runtime error with a traceback; infinite loops: tests/integration/
+    # overflow/test_code_spill.py (through the dispatcher, against a worker too)
+    answer_sets = [CODE_ANSWER_SETS[0], CODE_ANSWER_SETS[1], CODE_ANSWER_SETS[3]]
+    items = [code_item(f"code-{i}", answers) for i, answers in enumerate(answer_sets)]
+    body = grade_via_lambda(lam, "grader", items)
+    assert body["failures"] == []
+    for result, answers in zip(body["results"], answer_sets, strict=True):
+        in_process = grade_submission(CODE_QUESTION_MAP, answers, list(CODE_QUESTIONS))
+        assert SubmissionGrade.model_validate(result["grade"]) == in_process
+    totals = [r["grade"]["total"] for r in body["results"]]
+    assert totals == [6.0, 1.0, 3.0]
+    # AWS_LAMBDA_FUNCTION_NAME is set by the service, so the sandbox takes the rlimit layer
+    assert body["sandbox"]["layer"] == "rlimit"
+    assert "AWS Lambda" in body["sandbox"]["reason"]
+    hidden = json.dumps(body["results"])
+    for secret in ("987654321098", "1111111110110", "fib(30)", "832040"):  # hidden tests' data
+        assert secret not in hidden
+
+
+def test_batches_without_code_questions_report_no_sandbox(lam) -> None:
+    body = grade_via_lambda(lam, "grader", [item("plain", ANSWER_SETS[0])])
+    assert body["sandbox"] is None
 
 
 def test_an_event_that_is_not_a_batch_fails_the_invocation(lam) -> None:
