@@ -15,6 +15,43 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LATEST = "$LATEST"
+RESERVED_ENVIRONMENT = frozenset(
+    {
+        "_HANDLER",
+        "_X_AMZN_TRACE_ID",
+        "AWS_DEFAULT_REGION",
+        "AWS_REGION",
+        "AWS_EXECUTION_ENV",
+        "AWS_LAMBDA_FUNCTION_NAME",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+        "AWS_LAMBDA_FUNCTION_VERSION",
+        "AWS_LAMBDA_INITIALIZATION_TYPE",
+        "AWS_LAMBDA_LOG_GROUP_NAME",
+        "AWS_LAMBDA_LOG_STREAM_NAME",
+        "AWS_ACCESS_KEY",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_LAMBDA_RUNTIME_API",
+        "LAMBDA_TASK_ROOT",
+        "LAMBDA_RUNTIME_DIR",
+    }
+)
+"""Variables Lambda sets itself and refuses in a function's configuration (AWS docs,
+"Defined runtime environment variables"): code that reads them (the sandbox picks its layer from
+``AWS_LAMBDA_FUNCTION_NAME``) sees what it would see in Lambda."""
+
+
+def reserved_keys_error(environment: dict[str, str]) -> str | None:
+    """Lambda's InvalidParameterValueException message for reserved keys, or None."""
+    used = sorted(RESERVED_ENVIRONMENT.intersection(environment))
+    if not used:
+        return None
+    return (
+        "Lambda was unable to configure your environment variables because the environment "
+        "variables you have provided contains reserved keys that are currently not supported "
+        f"for modification. Reserved keys used in this request: {', '.join(used)}"
+    )
 
 
 class FunctionConfig(BaseModel):
@@ -35,6 +72,14 @@ class FunctionConfig(BaseModel):
         description="Alias name -> version; every version named here runs the same code.",
     )
     description: str = ""
+
+    @field_validator("environment")
+    @classmethod
+    def _not_reserved(cls, value: dict[str, str]) -> dict[str, str]:
+        error = reserved_keys_error(value)
+        if error is not None:
+            raise ValueError(error)
+        return value
 
     @field_validator("code_dir")
     @classmethod

@@ -21,7 +21,7 @@ from typing import Any
 from aiohttp import web
 from pydantic import ValidationError
 
-from overflow_functions.local_lambda.config import LATEST, FunctionConfig
+from overflow_functions.local_lambda.config import LATEST, FunctionConfig, reserved_keys_error
 from overflow_functions.local_lambda.errors import (
     InvalidParameterValueError,
     InvalidRequestContentError,
@@ -146,6 +146,10 @@ class ControlPlane:
     async def create_function(self, request: web.Request) -> web.Response:
         body = await _json_body(request)
         name = str(body.get("FunctionName", ""))
+        environment = dict((body.get("Environment") or {}).get("Variables") or {})
+        reserved = reserved_keys_error(environment)
+        if reserved is not None:
+            raise InvalidParameterValueError(reserved)
         code_dir = self._code_dir(name, body.get("Code") or {})
         try:
             function = FunctionConfig(
@@ -155,7 +159,7 @@ class ControlPlane:
                 runtime=str(body.get("Runtime", "python3.12")),
                 timeout=float(body.get("Timeout", 3)),
                 memory_size=int(body.get("MemorySize", 128)),
-                environment=dict((body.get("Environment") or {}).get("Variables") or {}),
+                environment=environment,
                 description=str(body.get("Description", "")),
             )
         except (ValidationError, ValueError) as exc:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
+import importlib.util
 import json
 import math
 import os
@@ -19,11 +21,16 @@ import time
 import uuid
 from collections import deque
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
 from aiohttp import web
 
-from overflow_functions.local_lambda.config import FunctionConfig, LocalLambdaSettings
+from overflow_functions.local_lambda.config import (
+    RESERVED_ENVIRONMENT,
+    FunctionConfig,
+    LocalLambdaSettings,
+)
 
 RUNTIME_PREFIX = "/2018-06-01/runtime"
 MAX_RESPONSE_BYTES = 6 * 1024 * 1024
@@ -357,13 +364,18 @@ class ExecutionEnvironment:
             "AWS_REGION": settings.region,
             "AWS_DEFAULT_REGION": settings.region,
             "AWS_EXECUTION_ENV": f"AWS_Lambda_{fn.runtime}",
+            "AWS_ACCESS_KEY": "local",
             "AWS_ACCESS_KEY_ID": "local",
             "AWS_SECRET_ACCESS_KEY": "local",
             "AWS_SESSION_TOKEN": "local",
+            "LAMBDA_RUNTIME_DIR": runtime_dir() or str(fn.code_dir),
+            "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR",
+            "AWS_XRAY_DAEMON_ADDRESS": "127.0.0.1:2000",
             "AWS_EC2_METADATA_DISABLED": "true",
             "POWERTOOLS_TRACE_DISABLED": "true",
         }
-        env.update(fn.environment)
+        # the function's own variables never replace Lambda's (config.RESERVED_ENVIRONMENT)
+        env.update({k: v for k, v in fn.environment.items() if k not in RESERVED_ENVIRONMENT})
         env.pop("AWS_LAMBDA_MAX_CONCURRENCY", None)  # would switch awslambdaric to fork mode
         return env
 
@@ -417,6 +429,15 @@ class ExecutionEnvironment:
                         )
                     )
         self._closed.set()
+
+
+@functools.cache
+def runtime_dir() -> str:
+    """Stand-in for Lambda's ``/var/runtime``: the directory holding ``awslambdaric``."""
+    spec = importlib.util.find_spec("awslambdaric")
+    if spec is None or spec.origin is None:
+        return ""  # the runtime interpreter may still have it; Lambda's value is informational
+    return str(Path(spec.origin).resolve().parent.parent)
 
 
 def _error_body(error_type: str, message: str) -> bytes:

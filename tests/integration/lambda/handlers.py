@@ -18,6 +18,8 @@ def handler(event, context):
     elif op == "touch":
         with open(event["path"], "a") as f:
             f.write("x")
+    elif op == "env":
+        return {"environ": dict(os.environ), "cwd": os.getcwd()}
     return {
         "pid": os.getpid(),
         "invocations": COUNTER["invocations"],

@@ -144,6 +144,24 @@ def _aws(
     )
 
 
+def test_reserved_environment_variables_are_refused_as_lambda_does(lam, running_service) -> None:
+    code_dir = str(running_service.code_root / "probe")
+    with pytest.raises(lam.exceptions.InvalidParameterValueException) as caught:
+        lam.create_function(
+            FunctionName="reserved-env",
+            Runtime="python3.12",
+            Role="arn:aws:iam::1:role/x",
+            Handler="probe.handler",
+            Code={"S3Bucket": "hot-reload", "S3Key": code_dir},
+            # the sandbox would leave Lambda mode if a function could unset its name
+            Environment={"Variables": {"AWS_LAMBDA_FUNCTION_NAME": "", "MY_SETTING": "1"}},
+        )
+    message = caught.value.response["Error"]["Message"]
+    assert "reserved keys" in message
+    assert "AWS_LAMBDA_FUNCTION_NAME" in message
+    assert "MY_SETTING" not in message
+
+
 def test_aws_cli_invokes_the_function_through_the_service(running_service, tmp_path) -> None:
     out = tmp_path / "out.json"
     result = _aws(

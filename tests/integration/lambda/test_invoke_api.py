@@ -50,6 +50,29 @@ def test_context_carries_deadline_arn_memory_version_and_client_context(lam) -> 
     assert unqualified["ExecutedVersion"] == "$LATEST"
 
 
+def test_runtime_sees_the_environment_variables_lambda_defines(lam, running_service) -> None:
+    _, body = invoke(lam, "probe:live", {"op": "env"})
+    env = body["environ"]
+    code_dir = str(running_service.code_root / "probe")
+    assert env["AWS_LAMBDA_FUNCTION_NAME"] == "probe"  # the sandbox takes rlimits on seeing it
+    assert env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] == "256"
+    assert env["AWS_LAMBDA_FUNCTION_VERSION"] == "1"
+    assert env["LAMBDA_TASK_ROOT"] == code_dir == body["cwd"]
+    assert env["_HANDLER"] == "probe.handler"
+    assert env["AWS_EXECUTION_ENV"] == "AWS_Lambda_python3.12"
+    assert env["AWS_LAMBDA_INITIALIZATION_TYPE"] == "on-demand"
+    assert env["AWS_LAMBDA_LOG_GROUP_NAME"] == "/aws/lambda/probe"
+    assert "/[1]" in env["AWS_LAMBDA_LOG_STREAM_NAME"]
+    assert env["AWS_REGION"] == env["AWS_DEFAULT_REGION"] == "us-east-1"
+    assert env["AWS_LAMBDA_RUNTIME_API"].startswith("127.0.0.1:")
+    assert Path(env["LAMBDA_RUNTIME_DIR"], "awslambdaric").is_dir()
+    assert env["TZ"] == ":UTC"
+    assert env["_X_AMZN_TRACE_ID"].startswith("Root=1-")  # set per invoke by awslambdaric
+    for name in ("AWS_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        assert env[name]
+    assert "AWS_LAMBDA_MAX_CONCURRENCY" not in env
+
+
 def test_handler_exception_is_an_unhandled_function_error_and_keeps_the_environment(lam) -> None:
     _, before = invoke(lam, "probe", {})
     response, body = invoke(lam, "probe", {"op": "fail"})
