@@ -3,7 +3,8 @@
 Used by ``dispatcher.Dispatcher``: ``build_payload`` turns ``GradingWork`` items into the event
 the function's ``GradingBatch`` model parses; ``split_response`` sorts the function's
 ``{"results", "failures"}`` back onto the jobs. Anything the response does not mention counts as
-a failure, so no job is ever silently dropped.
+a failure, so no job is ever silently dropped. Every question type spills, code questions
+included: the function package carries the code grader and its sandbox.
 """
 
 from __future__ import annotations
@@ -19,14 +20,6 @@ from assessment_engine.grading.submission import SubmissionGrade
 from assessment_engine.storage.models import GradingWork
 
 _QUESTION: TypeAdapter[Question] = TypeAdapter(Question)
-
-LAMBDA_UNSUPPORTED_TYPES = frozenset({"code"})
-"""Question types the Lambda package cannot grade (the code sandbox needs the cluster)."""
-
-
-def spillable(work: GradingWork) -> bool:
-    """True if Lambda can grade every question of this submission."""
-    return not any(q.type in LAMBDA_UNSUPPORTED_TYPES for q in work.questions.values())
 
 
 def build_payload(works: Sequence[GradingWork]) -> dict[str, Any]:

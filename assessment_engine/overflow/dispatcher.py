@@ -7,7 +7,9 @@ reclaiming: released and crashed jobs are left to the workers), batches up to th
 ``GradingQueue.complete(graded_by="lambda")``; idempotency key: (submission_id, key_version), so a
 duplicate delivery or a job graded meanwhile by a worker still yields one final result. On a
 throttle, timeout or error it backs off (exponential, full jitter) and ``release``s the jobs to
-the cluster; per-item failures are released individually.
+the cluster; per-item failures are released individually. Every question type spills, code
+questions included (the function runs them in its sandbox on the rlimit layer and says so in
+the response's ``sandbox``, counted in ``overflow_sandbox_batches_total{layer}``).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from assessment_engine.grading import GRADER_VERSION
 from assessment_engine.metrics import GradingMetrics
 from assessment_engine.overflow.backoff import Backoff
-from assessment_engine.overflow.batch import build_payload, spillable, split_response
+from assessment_engine.overflow.batch import build_payload, split_response
 from assessment_engine.overflow.cost import CostModel, billed_ms_from_log
 from assessment_engine.overflow.decision_record import DecisionRecord
 from assessment_engine.overflow.errors import InvokeFailedError, InvokeThrottledError
@@ -187,6 +189,9 @@ class Dispatcher:
             self.metrics.in_flight.set(self._in_flight)
         self.backoff.succeeded()
         self._account(result)
+        sandbox = result.body.get("sandbox")
+        if isinstance(sandbox, dict):  # the batch had code questions
+            self.metrics.sandbox_batches.labels(str(sandbox.get("layer", "unknown"))).inc()
         split = split_response(result.body, list(jobs_by_sid), GRADER_VERSION)
         for sid, grade in split.grades.items():
             job = jobs_by_sid[sid]
@@ -215,9 +220,6 @@ class Dispatcher:
             except NotFoundError as exc:
                 await self.queue.fail(job, str(exc))
                 self.grading_metrics.graded.labels("failed", "lambda").inc()
-                continue
-            if not spillable(work):
-                await self._release([job], "unsupported_question")
                 continue
             works.append(work)
             jobs_by_sid[job.submission_id] = job

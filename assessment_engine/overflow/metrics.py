@@ -52,6 +52,12 @@ class OverflowMetrics:
             "Estimated Lambda cost in USD (GB-seconds and requests at list price).",
             registry=registry,
         )
+        self.sandbox_batches = Counter(
+            "overflow_sandbox_batches",
+            "Batches with code questions, by the sandbox layer the function reports running.",
+            ["layer"],
+            registry=registry,
+        )
         self.mode = Gauge(
             "overflow_dispatcher_mode",
             "Effective mode the dispatcher obeys (1 for the current one).",

@@ -141,13 +141,20 @@ def decision(
 
 
 async def seed(
-    redis: Any, count: int, exam_id: str = "exam-1", start: int = 0
+    redis: Any,
+    count: int,
+    exam_id: str = "exam-1",
+    start: int = 0,
+    *,
+    questions: list[Question] = QUESTION_LIST,
+    answer_sets: list[dict[str, Any]] = ANSWER_SETS,
 ) -> dict[str, dict[str, Any]]:
-    """Accept ``count`` submissions; return submission id -> answers."""
-    await save_questions(redis, exam_id, 1, QUESTION_LIST)
+    """Accept ``count`` submissions (answers cycling through ``answer_sets``); return
+    submission id -> answers."""
+    await save_questions(redis, exam_id, 1, questions)
     submitted: dict[str, dict[str, Any]] = {}
     for i in range(start, start + count):
-        answers = ANSWER_SETS[i % len(ANSWER_SETS)]
+        answers = answer_sets[i % len(answer_sets)]
         receipt = await accept_submission(
             redis,
             NewSubmission(
@@ -156,7 +163,7 @@ async def seed(
                 student_id=f"st{i}",
                 idempotency_key=f"k{i}",
                 answers=answers,
-                question_ids=list(QUESTIONS),
+                question_ids=[q.id for q in questions],
                 key_version=1,
             ),
         )
