@@ -41,6 +41,16 @@ def _report(data: bytes) -> dict[str, Any]:
     return report if isinstance(report, dict) else {}
 
 
+def _is_json(value: object) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        json.loads(value)
+    except (ValueError, RecursionError):  # forged by the program: it shares the harness process
+        return False
+    return True
+
+
 def _signal_name(number: int) -> str:
     try:
         return signal.Signals(number).name
@@ -92,8 +102,8 @@ def _classify(raw: RawRun, request: RunRequest, report: dict[str, Any]) -> dict[
         }
     if status == "ok" and exit_code == 0:
         value = report.get("value") if request.call is not None else None
-        if request.call is not None and not isinstance(value, str):
-            return base | {"outcome": "runtime_error", "reason": "no value reported"}
+        if request.call is not None and not _is_json(value):
+            return base | {"outcome": "runtime_error", "reason": "no valid value reported"}
         return base | {"outcome": "ok", "value_json": value}
     if exit_code == 0 and request.call is None:
         return base | {"outcome": "ok"}  # os._exit(0): the output is what counts

@@ -316,3 +316,10 @@ def test_switching_to_the_i386_syscall_abi_is_killed(layered_pool: SandboxPool) 
     assert result.outcome == "runtime_error"  # ...and is fatal with it
     assert result.reason == "killed by SIGSYS"
     assert result.stdout == ""
+
+
+def test_a_forged_report_cannot_crash_the_grader(layered_pool: SandboxPool) -> None:
+    source = 'import os\nos.write(4, b\'{"status": "ok", "value": "[[[["}\')\nos._exit(0)'
+    result = run(layered_pool, source, call="f()", defence="seccomp-only")
+    assert result.outcome == "runtime_error"
+    assert result.value_json is None

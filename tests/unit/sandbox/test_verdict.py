@@ -107,3 +107,10 @@ def test_garbage_report_is_not_trusted() -> None:
 def test_invalid_utf8_output_is_replaced_not_fatal() -> None:
     result = verdict(raw(0, {"status": "ok"}, stdout=b"\xff\xfe ok"), STDIO, "rlimit")
     assert result.stdout.endswith(" ok")
+
+
+def test_forged_or_invalid_call_values_are_runtime_errors() -> None:
+    for value in ("{not json", "[" * 100_000, 42):
+        result = verdict(raw(0, {"status": "ok", "value": value}), CALL, "rlimit")
+        assert result.outcome == "runtime_error"
+        assert result.value_json is None
