@@ -311,6 +311,45 @@ def _remove_tree(path: str) -> None:
     os.rmdir(path)
 
 
+def _kill_run(pid: int, layer: str) -> None:
+    os.kill(pid, signal.SIGKILL)
+    if layer == "rlimit":
+        _killpg(pid)
+
+
+def _await_run(pid: int, sock: socket.socket, state: State) -> tuple[int, Any, bool]:
+    """Wait for the run, killing it on the parent's word; (wait status, rusage, killed)."""
+    try:
+        pidfd: int | None = os.pidfd_open(pid)
+    except OSError:  # kernels before 5.3 (old Lambda hosts): poll every 2 ms instead
+        pidfd = None
+    killed = False
+    listening = True
+    while True:
+        waitables = [fd for fd in (pidfd, sock if listening else None) if fd is not None]
+        ready, _, _ = select.select(waitables, [], [], 0.002 if pidfd is None else None)
+        if sock in ready:
+            message = sock.recv(64)
+            listening = bool(message)
+            if message in (b"kill", b""):
+                killed = True
+                state.closing = state.closing or not message
+                _kill_run(pid, state.layer)
+        if pidfd is None:
+            done, status, usage = os.wait4(pid, os.WNOHANG)
+            if done:
+                if state.layer == "rlimit":
+                    _killpg(pid)
+                return status, usage, killed
+        elif pidfd in ready:
+            break
+    if state.layer == "rlimit":
+        _killpg(pid)  # stragglers in the run's process group; the leader is still a zombie
+    _, status, usage = os.wait4(pid, 0)
+    os.close(pidfd)
+    return status, usage, killed
+
+
 def serve_one(sock: socket.socket, header: dict[str, Any], fds: list[int], state: State) -> None:
     workdir = _make_workdir(state)
     header["workdir"] = workdir
@@ -326,24 +365,7 @@ def serve_one(sock: socket.socket, header: dict[str, Any], fds: list[int], state
             os._exit(STATUS_INTERNAL)
     for fd in fds:
         os.close(fd)
-    pidfd = os.pidfd_open(pid)
-    killed = False
-    while True:
-        ready, _, _ = select.select([pidfd, sock], [], [])
-        if sock in ready:
-            message = sock.recv(64)
-            if message in (b"kill", b""):
-                killed = True
-                state.closing = state.closing or not message
-                os.kill(pid, signal.SIGKILL)
-                if layer == "rlimit":
-                    _killpg(pid)
-        if pidfd in ready:
-            break
-    if layer == "rlimit":
-        _killpg(pid)  # stragglers in the run's process group; the leader is still a zombie
-    _, status, usage = os.wait4(pid, 0)
-    os.close(pidfd)
+    status, usage, killed = _await_run(pid, sock, state)
     with contextlib.suppress(OSError):  # a leftover dir in the zygote's tmpfs is harmless
         _remove_tree(workdir)
     if state.closing:
