@@ -152,7 +152,8 @@ def outcome_of(test: CodeTestCase, result: RunResult) -> tuple[str, str]:
 def _source(question: CodeQuestion, response: JsonValue) -> str:
     if not isinstance(response, str):
         raise InvalidResponseError(question.id, "a code response is the program's source text")
-    if len(response.encode("utf-8", errors="replace")) > MAX_SOURCE_BYTES:
+    too_long = len(response) > MAX_SOURCE_BYTES
+    if too_long or len(response.encode("utf-8", errors="replace")) > MAX_SOURCE_BYTES:
         raise InvalidResponseError(question.id, f"source longer than {MAX_SOURCE_BYTES} bytes")
     if "\x00" in response:
         raise InvalidResponseError(question.id, "source contains a NUL character")
@@ -185,9 +186,14 @@ def shape_parts(
 
 
 def grade_code(question: CodeQuestion, response: JsonValue) -> Grade:
-    """Grade a code response (see module docstring). Idempotent: same inputs, same grade."""
+    """Grade a code response (see module docstring).
+
+    May run twice for one submission (at-least-once delivery): it has no effect beyond temporary
+    processes and directories, and the same inputs give the same grade; the caller's result is
+    keyed by submission id + key version.
+    """
     if response is None:
-        outcomes = [("not_answered", "not answered")] * len(question.tests)
+        outcomes = [("not_answered", "not_answered")] * len(question.tests)
         _, parts = shape_parts(question, outcomes)
         return build_grade(question, "code", Outcome(0.0, parts), GRADER_VERSION)
     source = _source(question, response)

@@ -100,4 +100,4 @@ def test_wrong_shape_responses_are_rejected_before_running(response: object) -> 
 def test_unanswered_scores_zero_without_running() -> None:
     grade = grade_code(question(points=2), None)
     assert (grade.score, grade.max_score) == (0.0, 2.0)
-    assert [p.detail for p in grade.parts] == ["not answered", "not_answered"]
+    assert [p.detail for p in grade.parts] == ["not_answered", "not_answered"]
