@@ -14,7 +14,7 @@ integration:
 e2e:
 	.venv/bin/python -m pytest tests/e2e
 lint:
-	.venv/bin/ruff check . && .venv/bin/ruff format --check .
+	.venv/bin/ruff check . && .venv/bin/ruff format --check assessment_engine overflow_functions autoscaler_operator platform_services tests benchmarks
 format:
 	.venv/bin/ruff format . && .venv/bin/ruff check --fix .
 typecheck:

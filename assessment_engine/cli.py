@@ -26,7 +26,6 @@ app = typer.Typer(
 )
 
 
-
 @app.callback()
 def _root() -> None:
     """Exam platform: grading, authoring import, API, workers, overflow to Lambda, operator."""

@@ -6,7 +6,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$ROOT/scripts/setup.sh"
 cd "$ROOT"
 echo "==> pip check"; python -m pip check
-echo "==> ruff"; ruff check . && ruff format --check .
+echo "==> ruff"; ruff check . && ruff format --check assessment_engine overflow_functions autoscaler_operator platform_services tests benchmarks
 echo "==> mypy (strict for source)"
 mypy assessment_engine overflow_functions autoscaler_operator platform_services
 echo "==> pytest"; python -m pytest "$@"
