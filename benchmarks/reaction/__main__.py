@@ -253,7 +253,8 @@ def report(results, spurious, decisions, trace, crossings, noise_seconds, runs) 
         f"Command: `.venv/bin/python -m benchmarks.reaction --runs {runs} --crossings "
         f"{crossings} --noise-seconds {noise_seconds:g}`  ",
         f"Machine: {platform.platform()}, {os.cpu_count()} CPUs, Python "
-        f"{platform.python_version()}; run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC  ",
+        f"{platform.python_version()}; run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; load average "
+        f"at the end {os.getloadavg()[0]:.1f} (the machine is shared with other jobs)  ",
         f"Setup: real Prometheus scraping a test exporter every {SCRAPE:g} s, real Redis, the "
         f"operator's local-mode loop evaluating every {EVAL:g} s; reaction = exporter value set "
         "to 0.90 (from 0.30) until the `overflow` notice arrives on `overflow:decision-notices`.",
