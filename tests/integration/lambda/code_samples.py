@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 CPU_BOUND = {"cpu_seconds": 0.5, "wall_seconds": 12.0, "memory_mb": 128}
-WALL_BOUND = {"cpu_seconds": 2.0, "wall_seconds": 1.5, "memory_mb": 128}
+WALL_BOUND = {"cpu_seconds": 2.0, "wall_seconds": 2.0, "memory_mb": 128}
 
 CODE_QUESTIONS: dict[str, dict[str, Any]] = {
     "add": {

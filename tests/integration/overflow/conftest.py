@@ -69,7 +69,7 @@ def lambda_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LambdaSta
             name=GRADER,
             handler=HANDLER,
             code_dir=root / "grader",
-            timeout=10,
+            timeout=30,  # batches with code questions (loops run to their limits)
             memory_size=1024,
             environment={"POWERTOOLS_METRICS_NAMESPACE": "ExamOverflow"},
         ),
