@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from autoscaler_operator.decision import (
@@ -94,7 +94,12 @@ async def _refresh_schedule(
         exams = await adapters.schedule.upcoming(within, now)
     except AdapterError as exc:
         return replace(state, schedule_read_at=clock), [str(exc)]
-    return replace(state, schedule=tuple(exams), schedule_read_at=clock), []
+    # The service lists exams that have not opened yet; keep the ones we knew until their
+    # hold-after-start window is over, so an opening exam does not end its own pre-warm.
+    hold = timedelta(seconds=spec.prewarm.hold_after_start_seconds)
+    fresh = {e.exam_id for e in exams}
+    kept = [e for e in state.schedule if e.exam_id not in fresh and e.opens_at + hold > now]
+    return replace(state, schedule=(*exams, *kept), schedule_read_at=clock), []
 
 
 async def reconcile_once(
