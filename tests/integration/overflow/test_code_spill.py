@@ -10,14 +10,17 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
+from assessment_engine.grading import GRADER_VERSION
 from assessment_engine.grading.models import Question
 from assessment_engine.grading.submission import SubmissionGrade, grade_submission
 from assessment_engine.storage import keys
 from assessment_engine.storage.queue import GradingQueue
+from overflow_functions.build import HANDLER, build
 
 from .conftest import (
     decision,
     dispatcher_settings,
+    lambda_client,
     publish,
     running_dispatcher,
     running_worker,
@@ -86,3 +89,47 @@ async def test_code_submissions_spill_and_grade_as_in_process_and_on_a_worker(
 
 async def _count(redis: Any, exam_id: str, n: int) -> bool:
     return len(await results(redis, exam_id)) >= n
+
+
+async def test_items_the_function_cannot_grade_go_back_to_the_cluster(
+    redis_client, lambda_stack, tmp_path
+) -> None:
+    # a function deployed from an older build: its grades name another grader version, so the
+    # dispatcher must not write them; each item is handed back and a worker grades it
+    package = tmp_path / "skewed"
+    build(package)
+    engine = package / "assessment_engine" / "grading" / "engine.py"
+    engine.write_text(engine.read_text().replace(GRADER_VERSION, "1999.1.1"))
+    lambda_client(lambda_stack.endpoint_url).create_function(
+        FunctionName="grader-skewed",
+        Runtime="python3.12",
+        Role="arn:aws:iam::1:role/x",
+        Handler=HANDLER,
+        Code={"S3Bucket": "hot-reload", "S3Key": str(package)},
+        Timeout=30,
+        MemorySize=1024,
+    )
+    answer_sets = [CODE_ANSWER_SETS[0], CODE_ANSWER_SETS[1]]
+    submitted = await seed(
+        redis_client, 2, SPILLED, questions=QUESTION_LIST, answer_sets=answer_sets
+    )
+    await publish(redis_client, decision(function="grader-skewed", batch_size=2))
+    settings = dispatcher_settings(lambda_stack, function_timeout_s=30)
+    async with running_dispatcher(redis_client, settings) as dispatcher:
+        await wait_until(
+            lambda: _async(
+                sample(dispatcher, "overflow_released_total", {"reason": "item_failure"}) >= 2
+            ),
+            within=50,
+        )
+        assert sample(dispatcher, "overflow_sandbox_batches_total", {"layer": "rlimit"}) >= 1
+        async with running_worker(redis_client):
+            await wait_until(lambda: _count(redis_client, SPILLED, 2), within=50)
+    assert sample(dispatcher, "overflow_spilled_total") == 0
+    stored = await results(redis_client, SPILLED)
+    assert {r.graded_by for r in stored.values()} == {"cluster"}
+    assert [stored[sid].grade for sid in submitted] == in_process(answer_sets)
+
+
+async def _async(value: bool) -> bool:
+    return value
