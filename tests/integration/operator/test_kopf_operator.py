@@ -107,6 +107,14 @@ async def test_policy_overflows_scales_and_reports_then_releases_on_delete(
             lambda: any(e.get("reason") == "OverflowStopped" for e in kube.events()),
             within=10, what="OverflowStopped event",
         )  # fmt: skip
+        exporter.stop()  # metrics outage: unknown, not 0, reported in status
+        await kube.wait(
+            lambda: (condition(kube.policy("exams", "default"), "MetricsAvailable") or {}).get(
+                "status") == "False", within=15, what="MetricsAvailable=False",
+        )  # fmt: skip
+        policy = kube.policy("exams", "default")
+        assert policy["status"]["utilization"] == "unknown"
+        assert condition(policy, "MetricsAvailable")["reason"] == "MetricsUnknown"
         import httpx
 
         async with httpx.AsyncClient() as http:
