@@ -1,7 +1,8 @@
 """The sandbox zygote and run harness: the only code that executes next to student code.
 
 Started by ``assessment_engine.sandbox.zygote.Zygote`` as
-``python -S -s -B -P _child.py <control-fd> <isolation>`` with an empty environment. It imports
+``python -S -s -B -P _child.py <control-fd> <isolation> <scratch-dir>`` with an empty
+environment. It imports
 only the standard library (it must run with ``-S`` and after ``pivot_root``), sets up the
 isolation layer once (namespaces + a minimal read-only root, or nothing beyond rlimits), says
 hello on the control socket, then serves runs one at a time. For every run it forks a fresh
@@ -122,6 +123,7 @@ class State:
     vm_base: int
     run_uid: int
     readable: tuple[str, ...]
+    scratch: str = ""  # host dir for rlimit-layer run dirs; the parent removes it with us
     seccomp: bool = False
     runs: int = 0
     closing: bool = False
@@ -292,7 +294,7 @@ def _make_workdir(state: State) -> str:
         path = f"{WORK_ROOT}/run-{state.runs}"
         os.mkdir(path, 0o700)
     else:
-        path = tempfile.mkdtemp(prefix="sbx-run-")
+        path = tempfile.mkdtemp(prefix="run-", dir=state.scratch)
     if os.geteuid() == 0 and state.layer != "namespaces+userns":
         os.chown(path, int(state.run_uid), int(state.run_uid))
     return path
@@ -412,7 +414,7 @@ def main() -> None:
     for name in PRELOAD:
         with contextlib.suppress(ImportError):
             __import__(name)
-    control_fd, requested = int(sys.argv[1]), sys.argv[2]
+    control_fd, requested, scratch = int(sys.argv[1]), sys.argv[2], sys.argv[3]
     sock = socket.socket(fileno=control_fd)  # EOF on it (the parent died) ends the zygote
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     vm_base = _vm_size() + 16 * 1024 * 1024
@@ -428,6 +430,7 @@ def main() -> None:
         vm_base=vm_base,
         run_uid=UID_BASE + os.getpid() if os.geteuid() == 0 else os.geteuid(),
         readable=(prefix + os.sep, "/usr/lib/", "/usr/local/lib/", "/dev/urandom"),
+        scratch=scratch,
     )
     state.seccomp = _probe_seccomp()
     gc.freeze()  # keep the collector from touching (and copying) the zygote's pages per run

@@ -12,10 +12,12 @@ import contextlib
 import json
 import os
 import selectors
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -51,12 +53,18 @@ class Zygote:
         requested: str = isolation
         if isolation == "auto" and os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
             requested = "lambda"  # namespaces are refused there; say why in the hello
+        # Run dirs of the rlimit layer live here, on the host: removed with the zygote even if
+        # a run killed it. Others may only traverse it (each run dir is 0700, the run's own).
+        self._scratch = tempfile.mkdtemp(prefix="sbx-zygote-")
+        os.chmod(self._scratch, 0o711)  # noqa: S103 - traverse only, never list
+        if user is not None:
+            os.chown(self._scratch, user, user)
         parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         debug = bool(os.environ.get("SANDBOX_DEBUG"))
         argv = [python or sandbox_python(), "-S", "-s", "-B", "-P", str(CHILD_SCRIPT)]
         try:
             self._proc = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
-                [*argv, str(child.fileno()), requested],
+                [*argv, str(child.fileno()), requested, self._scratch],
                 env=SANDBOX_ENV,
                 pass_fds=(child.fileno(),),
                 stdin=subprocess.DEVNULL,
@@ -70,6 +78,7 @@ class Zygote:
             )
         except OSError as exc:
             parent.close()
+            shutil.rmtree(self._scratch, ignore_errors=True)
             raise SandboxUnavailableError(f"cannot start the sandbox interpreter: {exc}") from exc
         finally:
             child.close()
@@ -103,6 +112,7 @@ class Zygote:
         with contextlib.suppress(OSError):
             os.killpg(self._proc.pid, signal.SIGKILL)
         self._proc.wait()
+        shutil.rmtree(self._scratch, ignore_errors=True)
 
     def run(self, request: RunRequest) -> RunResult:
         """Execute one run; raises ``SandboxCrashedError`` if the zygote fails (not the program)."""

@@ -323,3 +323,22 @@ def test_a_forged_report_cannot_crash_the_grader(layered_pool: SandboxPool) -> N
     result = run(layered_pool, source, call="f()", defence="seccomp-only")
     assert result.outcome == "runtime_error"
     assert result.value_json is None
+
+
+def test_run_dirs_are_removed_even_when_a_run_kills_its_zygote() -> None:
+    """Rlimits alone as the zygote's own uid (the Lambda shape): the run can end the zygote."""
+    if os.geteuid() != 0:
+        pytest.skip("starting a zygote as another uid needs root")
+    from assessment_engine.sandbox.errors import SandboxCrashedError
+    from assessment_engine.sandbox.zygote import Zygote
+    from tests.integration.sandbox.conftest import NOBODY, SYSTEM_PYTHON
+
+    zygote = Zygote("rlimit", SYSTEM_PYTHON, NOBODY)
+    scratch = zygote._scratch
+    source = "import os\nopen('left.txt', 'w').write('x')\nos.kill(os.getppid(), 9)\n"
+    request = RunRequest(source=source, audit_hook=False, seccomp=False)
+    with pytest.raises(SandboxCrashedError):
+        zygote.run(request)
+    assert os.listdir(scratch)  # the dead zygote could not clean up its run dir...
+    zygote.close()
+    assert not os.path.exists(scratch)  # ...its parent did
