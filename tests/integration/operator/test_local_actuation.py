@@ -123,9 +123,17 @@ async def test_prewarm_raises_provisioned_concurrency_before_an_exam_then_releas
         record = await read_decision(redis, "prewarm-q")
         assert record is not None
         assert any("pre-warm for chem-101 (60)" in r for r in record.reasons)
-        config = await asyncio.to_thread(
-            lam.get_provisioned_concurrency_config, FunctionName="exam-grader", Qualifier="live"
-        )
+        config = None
+        for _ in range(50):  # the record is published first, concurrency is set right after
+            try:
+                config = await asyncio.to_thread(
+                    lam.get_provisioned_concurrency_config,
+                    FunctionName="exam-grader", Qualifier="live",
+                )  # fmt: skip
+                break
+            except lam.exceptions.ProvisionedConcurrencyConfigNotFoundException:
+                await asyncio.sleep(0.1)
+        assert config is not None
         assert config["RequestedProvisionedConcurrentExecutions"] == 3  # ceil(60 / 20)
         exams.clear()  # the service stops listing it (opened); the hold window still applies
         await notices.wait_mode("cluster", within=15)
