@@ -208,10 +208,10 @@ async def test_invalid_dry_run_and_hpa_policies_report_and_act_as_declared(
         await kube.wait(lambda: kube.obj(hpa, "live", "grader-hpa")["spec"]["minReplicas"] >= 3,
                         within=10, what="HPA minReplicas raised")  # fmt: skip
         assert kube.replicas("live", "grader") == 2
-        assert (
-            lam.get_function_concurrency(FunctionName="exam-grader")["ReservedConcurrentExecutions"]
-            == 5
-        )
+        await kube.wait(  # set right after scaling, in the same evaluation
+            lambda: lam.get_function_concurrency(FunctionName="exam-grader").get(
+                "ReservedConcurrentExecutions") == 5, within=10, what="reserved concurrency",
+        )  # fmt: skip
         await asyncio.sleep(2)
         assert kube.replicas("shadow", "grader") == 2  # dry-run never scaled
 
