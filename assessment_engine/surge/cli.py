@@ -36,6 +36,7 @@ def surge(
     import asyncio
     import json
     import signal
+    import time
 
     from rich.console import Console
     from rich.live import Live
@@ -76,10 +77,14 @@ def surge(
             )
         )
     outcomes = []
+    last_line = [0.0]
     with Live(console=console, refresh_per_second=4, transient=False) as view:
 
         def render(phase, timeline, stats, label) -> None:  # type: ignore[no-untyped-def]
             view.update(live.render(phase, timeline, stats, label, threshold))
+            if not console.is_terminal and time.monotonic() - last_line[0] >= 5.0:
+                last_line[0] = time.monotonic()  # logs and CI get a plain line every 5 s
+                console.print(live.status_line(phase, timeline, stats, label), soft_wrap=True)
 
         try:
             for plan in plans:

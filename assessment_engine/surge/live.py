@@ -78,3 +78,20 @@ def render(
     )
     body = Group(table, *(Text(e, style="red") for e in stats.error_samples[-3:]))
     return Panel(body, title=f"exam-day surge — {label}", border_style="cyan")
+
+
+def status_line(phase: str, timeline: Timeline, stats: StudentStats, label: str) -> str:
+    """One plain line for logs (no terminal): the live view's key figures."""
+    last = timeline.samples[-1] if timeline.samples else None
+
+    def get(name: str) -> float | None:
+        return last.get(name) if last else None
+
+    t = f"t={last.t:.0f}s" if last else "t=-"
+    return (
+        f"[{label}] {t} {phase} | util {_fmt(get('utilization'))} mode "
+        f"{(last.mode if last else None) or 'unknown'} replicas {_fmt(get('replicas'), '.0f')} "
+        f"queue {_fmt(get('queue_length'), '.0f')} oldest {_fmt(get('oldest_age'), '.1f', 's')} "
+        f"spilled {_fmt(get('spilled'), '.0f')} | submitted {stats.submitted} "
+        f"ack p95 {stats.ack_percentile(95) * 1000:.0f}ms errors {stats.errors}"
+    )

@@ -33,6 +33,9 @@ from assessment_engine.surge.supervisor import Supervisor
 from autoscaler_operator.policy import LOCAL_UTILIZATION_QUERY
 
 FUNCTION_NAME = "exam-grader"
+# Grading compute (workers, Lambda environments) runs at lower priority than the API and Redis:
+# in production they are separate machines and grading never delays an acknowledgement.
+GRADING_NICE = 10
 QUEUE = "grading"
 
 
@@ -191,6 +194,7 @@ def _start(stack: Stack) -> None:
                     "POWERTOOLS_SERVICE_NAME": "exam-grader",
                     "POWERTOOLS_TRACE_DISABLED": "true",
                     "POWERTOOLS_METRICS_NAMESPACE": "ExamOverflow",
+                    "SANDBOX_POOL_SIZE": "1",
                 },
                 "aliases": {"live": "1"},
             }
@@ -211,6 +215,7 @@ def _start(stack: Stack) -> None:
             "--no-echo-logs",
         ],
         cpus=lambda_cpus,
+        nice=GRADING_NICE,
     )
     api_env = {
         "ASSESSMENT_REDIS_URL": redis_url,
@@ -283,8 +288,10 @@ def _start(stack: Stack) -> None:
             "OPERATOR_WORKER_METRICS_BASE_PORT": str(ports["workers_base"]),
             "ASSESSMENT_WORKER_REDIS_URL": redis_url,
             "ASSESSMENT_WORKER_CONCURRENCY": str(config.worker_concurrency),
+            "SANDBOX_POOL_SIZE": "1",
         },
         cpus=cluster_cpus,
+        nice=GRADING_NICE,
     )
     dead = sup.check()
     if dead:

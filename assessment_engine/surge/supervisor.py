@@ -58,11 +58,14 @@ class Supervisor:
         *,
         env: dict[str, str] | None = None,
         cpus: set[int] | None = None,
+        nice: int = 0,
     ) -> Child:
         """Start ``argv`` in a new session, logging to ``<workdir>/logs/<name>.log``.
 
         ``cpus`` pins the process (and everything it starts) to those CPUs: the surge run pins
         the "cluster" and the "Lambda" to different cores so that spilling adds real capacity.
+        ``nice`` lowers the priority of grading compute so that, as on separate machines, it
+        never starves the API and Redis that acknowledge submissions.
         """
         log_dir = self.workdir / "logs"
         log_dir.mkdir(parents=True, exist_ok=True)
@@ -71,6 +74,8 @@ class Supervisor:
         def pin() -> None:
             if cpus:
                 os.sched_setaffinity(0, cpus)
+            if nice:
+                os.nice(nice)
 
         with log_path.open("ab") as log:
             process = subprocess.Popen(  # noqa: S603 - argv built by the caller, no shell
