@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import time
 
+import httpx
 import redis.asyncio as aioredis
 
 from assessment_engine.storage.events import read_events
@@ -134,3 +135,28 @@ async def test_sigterm_finishes_in_flight_work_then_exits(
     assert await graded(redis_client, exam_id) == 3
     stats = await queue.stats()
     assert (stats.length, stats.pending) == (0, 0)
+
+
+async def test_prometheus_scraping_every_second_sees_a_busy_worker(
+    redis_client: aioredis.Redis, start_worker: StartWorker, prometheus_factory
+) -> None:
+    exam_id = await exam_with_bank(redis_client)
+    for i in range(2):
+        await accept_submission(redis_client, submission(exam_id, student=f"s{i}"))
+    worker = start_worker("w1", concurrency=2, debug_grade_delay_s=6)
+    prometheus = prometheus_factory({"graders": [f"127.0.0.1:{worker.metrics_port}"]})
+
+    async def busy_in_prometheus() -> bool:
+        async with httpx.AsyncClient(base_url=prometheus.url) as client:
+            reply = await client.get(
+                "/api/v1/query", params={"query": "avg(assessment_worker_busy_ratio)"}
+            )
+        result = reply.json()["data"]["result"]
+        return bool(result) and float(result[0]["value"][1]) > 0.9
+
+    await wait_until(busy_in_prometheus, within=15)
+    async with httpx.AsyncClient(base_url=prometheus.url) as client:
+        reply = await client.get(
+            "/api/v1/query", params={"query": "assessment_grading_pending_jobs"}
+        )
+    assert float(reply.json()["data"]["result"][0]["value"][1]) == 2
