@@ -10,6 +10,7 @@ Who calls what (keys and lifetimes: ``docs/data-model.md``; events: ``docs/event
 - Workers and the overflow dispatcher: ``queue.GradingQueue`` (``claim``, ``load_work``,
   ``complete``, ``release``, ``fail``, ``extend``, ``stats``).
 - Platform services: ``events.EventReader`` / ``read_events``.
+- Every deployable: ``client.create_redis(url)`` (a pool that waits instead of failing in a surge).
 
 Exam and attempt storage (``exams.py``, ``attempts.py``) belong to the API and live here too.
 Submodules are imported by their users (``from assessment_engine.storage.queue import ...``).
