@@ -173,6 +173,7 @@ class GradingQueue:
     async def _delivery_counts(
         self, stream: str, consumer: str, entry_ids: Sequence[str]
     ) -> dict[str, int]:
+        """Delivery counts of just-claimed entries (one XPENDING range, exact per-id fallback)."""
         pending = await self.redis.xpending_range(
             stream,
             self.group,
@@ -181,7 +182,15 @@ class GradingQueue:
             count=len(entry_ids) * 4 + 10,
             consumername=consumer,
         )
-        return {text(p["message_id"]): int(p["times_delivered"]) for p in pending}
+        counts = {text(p["message_id"]): int(p["times_delivered"]) for p in pending}
+        for entry_id in entry_ids:
+            if entry_id not in counts:  # the range held more of this consumer's entries
+                one = await self.redis.xpending_range(
+                    stream, self.group, min=entry_id, max=entry_id, count=1
+                )
+                if one:
+                    counts[entry_id] = int(one[0]["times_delivered"])
+        return counts
 
     async def _read_new(self, consumer: str, count: int, block_ms: int) -> list[GradingJob]:
         """New entries from every stream, fairly split; waits only while nothing was found.
