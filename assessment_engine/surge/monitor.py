@@ -32,6 +32,16 @@ QUERIES: dict[str, str] = {
     "invocations": "sum(overflow_invoke_duration_seconds_count)",
 }
 MODE_QUERY = "operator_mode == 1"
+SUBMIT_ROUTE = "/v1/exams/{exam_id}/attempt/submit"
+
+
+def server_ack_query(quantile: float, window_s: int) -> str:
+    """PromQL: a quantile of the API's own latency for 202 submits over the last window."""
+    selector = f'route="{SUBMIT_ROUTE}",status="202"'
+    return (
+        f"histogram_quantile({quantile}, sum by (le) (increase("
+        f"assessment_api_request_duration_seconds_bucket{{{selector}}}[{window_s}s])))"
+    )
 
 
 @dataclass
@@ -107,6 +117,16 @@ class PrometheusSampler:
     def sample(self, t: float) -> Sample:
         values = {name: self.scalar(q) for name, q in QUERIES.items()}
         return Sample(t=t, values=values, mode=self.mode())
+
+    def server_ack_quantiles(self, window_s: float) -> dict[str, float | None]:
+        """Submit (202) latency quantiles measured by the API itself over the last window.
+
+        Interpolated within the histogram's buckets, as ``histogram_quantile`` does.
+        """
+        window = max(10, int(window_s))
+        return {
+            f"p{int(q * 100)}": self.scalar(server_ack_query(q, window)) for q in (0.5, 0.95, 0.99)
+        }
 
     def close(self) -> None:
         self.client.close()

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import matplotlib
@@ -35,6 +35,7 @@ class RunOutcome:
     stats: StudentStats
     audit: AuditReport
     wall_s: float
+    server_ack: dict[str, float | None] = field(default_factory=dict)
 
     def time_to_grade(self, graded_by: str | None = None) -> np.ndarray:
         return np.array(
@@ -58,13 +59,19 @@ def _pct(values: np.ndarray, q: float) -> str:
     return f"{np.percentile(values, q):.2f}" if values.size else "n/a"
 
 
+def _server(run: RunOutcome, key: str) -> str:
+    value = run.server_ack.get(key)
+    return "n/a" if value is None else f"{value * 1000:.1f}"
+
+
 def summary_table(runs: list[RunOutcome]) -> str:
     header = (
-        "| run | acknowledged | ack p50 / p95 / p99 (ms) | time-to-grade p50 / p95 / p99 / "
+        "| run | acknowledged | ack p50 / p95 / p99 (ms), API | ack p50 / p95 / p99 (ms), "
+        "students | time-to-grade p50 / p95 / p99 / "
         "max (s) | peak backlog | oldest pending (s) | to Lambda | Lambda cost (USD) | "
         "throttles | errors | mode transitions |"
     )
-    lines = [header, "|" + "---|" * 11]
+    lines = [header, "|" + "---|" * 12]
     for run in runs:
         ttg = run.time_to_grade()
         acks = np.array(run.stats.ack_latencies) * 1000
@@ -75,9 +82,11 @@ def summary_table(runs: list[RunOutcome]) -> str:
             + run.final("spilled") / 10 * LAMBDA_REQUEST_USD
         )
         cost = max(cost, run.final("lambda_cost"))
+        server = " / ".join(_server(run, k) for k in ("p50", "p95", "p99"))
+        client = " / ".join(_pct(acks, q) for q in (50, 95, 99))
+        graded = " / ".join(_pct(ttg, q) for q in (50, 95, 99))
         lines.append(
-            f"| {run.label} | {run.audit.acknowledged} | {_pct(acks, 50)} / {_pct(acks, 95)} / "
-            f"{_pct(acks, 99)} | {_pct(ttg, 50)} / {_pct(ttg, 95)} / {_pct(ttg, 99)} / "
+            f"| {run.label} | {run.audit.acknowledged} | {server} | {client} | {graded} / "
             f"{(ttg.max() if ttg.size else float('nan')):.2f} | {run.peak('queue_length'):.0f} | "
             f"{run.peak('oldest_age'):.1f} | {lam} ({100 * lam / total:.0f}%) | {cost:.6f} | "
             f"{run.final('throttles'):.0f} | {run.stats.errors + run.final('invoke_errors'):.0f} | "

@@ -138,6 +138,9 @@ async def execute(cfg: RunConfig, workdir: Path, render: Render) -> RunOutcome:
         await asyncio.sleep(2.0)  # one more scrape so the plots show the drained state
         stop.set()
         await sampler_task
+        server_ack = await asyncio.to_thread(
+            sampler.server_ack_quantiles, time.monotonic() - t0 + 30
+        )
         show("auditing")
         audit: AuditReport = await audit_exam(redis, exam_id, stats.receipts)
     finally:
@@ -157,4 +160,5 @@ async def execute(cfg: RunConfig, workdir: Path, render: Render) -> RunOutcome:
         stats=stats,
         audit=audit,
         wall_s=time.monotonic() - started,
+        server_ack=server_ack,
     )
