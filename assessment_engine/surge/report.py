@@ -198,6 +198,11 @@ def write_report(runs: list[RunOutcome], out: Path, notes: list[str]) -> Path:
         "",
         summary_table(runs),
         "",
+        "Acknowledgement latency is measured twice: by the API itself (its request histogram "
+        "for 202 submits, quantiles interpolated within buckets) and by the simulated students "
+        "(request sent → 202 read), which also includes the load generator's own scheduling "
+        "delays, since it shares this machine's two cores with everything else.",
+        "",
         "Lambda cost at list prices (x86, us-east-1): $0.0000166667 per GB-second and $0.20 per "
         "million requests; the local Lambda service meters GB-seconds from each invocation's "
         "duration and configured memory, as AWS bills them.",
