@@ -20,6 +20,7 @@ from assessment_engine.api.middleware import BodySizeLimitMiddleware, MetricsMid
 from assessment_engine.api.routes import dev, ops, proctor, schedule, student
 from assessment_engine.api.services.sweeper import run_sweeper
 from assessment_engine.api.settings import ApiSettings
+from assessment_engine.storage import exams as exam_store
 from assessment_engine.storage.client import create_redis
 
 
@@ -37,6 +38,7 @@ def create_app(
         wait_timeout_s=settings.redis_pool_timeout_seconds,
     )
     context = AppContext(redis=client, settings=settings, clock=clock)
+    exam_store.CACHE.max_entries = settings.exam_cache_size
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

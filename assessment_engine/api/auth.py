@@ -5,13 +5,21 @@ JWKS (cached, refetched once on an unknown ``kid``, refetches rate-limited), or 
 development issuer's key when ``ASSESSMENT_DEV_ISSUER=true``. Routes declare who may call them
 with ``Depends(require_roles(...))``; the dependency's ``roles`` are what the authorization
 matrix test and ``docs/api.md`` read.
+
+Verifying an Ed25519 signature costs about as much as the rest of a submit, and a student sends
+the same token with every request, so verified tokens are remembered per process by their exact
+text (:class:`TokenCache`: bounded LRU, an entry never outlives the token's ``exp`` nor
+``TOKEN_CACHE_SECONDS``). With ``DEV_ISSUER_SECRET`` set, the development key is derived from it,
+so every API process (``serve --workers N``) verifies the tokens any of them minted.
 """
 
 from __future__ import annotations
 
+import hashlib
 import time
 import uuid
-from dataclasses import dataclass
+from collections import OrderedDict
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import httpx
@@ -77,14 +85,20 @@ class JwksCache:
 
 
 class DevIssuer:
-    """Development token issuer: an Ed25519 key made at start-up (never in production)."""
+    """Development token issuer (never in production): an Ed25519 key made at start-up, or
+    derived from ``secret`` so that several processes share it (the kid follows the key)."""
 
-    def __init__(self, issuer: str, audience: str, ttl: int) -> None:
+    def __init__(self, issuer: str, audience: str, ttl: int, secret: str | None = None) -> None:
         self.issuer = issuer
         self.audience = audience
         self.ttl = ttl
-        self.kid = f"dev-{uuid.uuid4().hex[:12]}"
-        self._private = Ed25519PrivateKey.generate()
+        if secret:
+            seed = hashlib.sha256(b"assessment-dev-issuer:" + secret.encode()).digest()
+            self._private = Ed25519PrivateKey.from_private_bytes(seed)
+            self.kid = f"dev-{hashlib.sha256(seed).hexdigest()[:12]}"
+        else:
+            self._private = Ed25519PrivateKey.generate()
+            self.kid = f"dev-{uuid.uuid4().hex[:12]}"
         self.public_key = self._private.public_key()
 
     def mint(self, sub: str, role: Role, org: str = "", ttl: int | None = None) -> str:
@@ -107,6 +121,37 @@ class DevIssuer:
         return {"keys": [jwk]}
 
 
+class TokenCache:
+    """Verified tokens by their exact text: bounded LRU, each entry valid until a deadline
+    (the token's ``exp``, at most ``max_age`` seconds after it was verified)."""
+
+    def __init__(self, max_entries: int, max_age: float) -> None:
+        self.max_entries = max_entries
+        self.max_age = max_age
+        self._entries: OrderedDict[str, tuple[float, Principal]] = OrderedDict()
+
+    def get(self, token: str, now: float) -> Principal | None:
+        entry = self._entries.get(token)
+        if entry is None:
+            return None
+        if now >= entry[0]:
+            del self._entries[token]
+            return None
+        self._entries.move_to_end(token)
+        return entry[1]
+
+    def put(self, token: str, principal: Principal, exp: float, now: float) -> None:
+        if self.max_entries <= 0:
+            return
+        self._entries[token] = (min(exp, now + self.max_age), principal)
+        self._entries.move_to_end(token)
+        while len(self._entries) > self.max_entries:
+            self._entries.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
 @dataclass
 class TokenVerifier:
     """Verifies bearer tokens with the dev issuer's key or the JWKS cache."""
@@ -114,8 +159,18 @@ class TokenVerifier:
     settings: ApiSettings
     dev: DevIssuer | None
     jwks: JwksCache | None
+    cache: TokenCache = field(default_factory=lambda: TokenCache(0, 0.0))
 
     async def verify(self, token: str) -> Principal:
+        now = time.time()
+        cached = self.cache.get(token, now)
+        if cached is not None:
+            return cached
+        principal, exp = await self._verify(token)
+        self.cache.put(token, principal, exp, now)
+        return principal
+
+    async def _verify(self, token: str) -> tuple[Principal, float]:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:
@@ -139,12 +194,13 @@ class TokenVerifier:
         except jwt.PyJWTError as exc:
             raise AuthenticationError("invalid_token", f"the token is invalid: {exc}") from exc
         try:
-            return Principal(
+            principal = Principal(
                 sub=str(claims["sub"]),
                 role=claims.get("role"),
                 org=str(claims.get("org", "")),
                 jti=str(claims.get("jti", "")),
             )
+            return principal, float(claims["exp"])
         except ValidationError as exc:
             raise AuthenticationError("invalid_token", "the token has no valid role") from exc
 
@@ -159,13 +215,20 @@ class TokenVerifier:
 def build_verifier(settings: ApiSettings) -> TokenVerifier:
     dev = None
     if settings.dev_issuer:
-        dev = DevIssuer(settings.jwt_issuer, settings.jwt_audience, settings.dev_token_ttl_seconds)
+        secret = settings.dev_issuer_secret
+        dev = DevIssuer(
+            settings.jwt_issuer,
+            settings.jwt_audience,
+            settings.dev_token_ttl_seconds,
+            secret.get_secret_value() if secret is not None else None,
+        )
     jwks = None
     if settings.jwks_url:
         jwks = JwksCache(
             settings.jwks_url, settings.jwks_cache_seconds, settings.jwks_min_refetch_seconds
         )
-    return TokenVerifier(settings, dev, jwks)
+    cache = TokenCache(settings.token_cache_size, settings.token_cache_seconds)
+    return TokenVerifier(settings, dev, jwks, cache)
 
 
 def bearer_token(request: Request) -> str:

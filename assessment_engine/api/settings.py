@@ -6,7 +6,7 @@ services with ``Depends(get_settings)``.
 
 from __future__ import annotations
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -32,6 +32,19 @@ class ApiSettings(BaseSettings):
         default=False, description="Development issuer: Ed25519 key + POST /v1/dev/tokens."
     )
     dev_token_ttl_seconds: int = Field(default=8 * 3600, ge=60)
+    dev_issuer_secret: SecretStr | None = Field(
+        default=None,
+        description="Derive the dev key from this secret (shared by several API processes).",
+    )
+    token_cache_size: int = Field(
+        default=50_000, ge=0, description="Verified tokens remembered per process (0: off)."
+    )
+    token_cache_seconds: float = Field(
+        default=300.0, ge=0, description="A remembered token is re-verified after this long."
+    )
+    exam_cache_size: int = Field(
+        default=256, ge=1, description="Parsed exam definitions remembered per process."
+    )
     admission_rate_per_second: float = Field(
         default=50.0, gt=0, description="Attempt starts admitted per second and exam."
     )
@@ -39,6 +52,7 @@ class ApiSettings(BaseSettings):
     max_request_bytes: int = Field(default=2_000_000, ge=1024)
     sweeper_enabled: bool = True
     sweeper_interval_seconds: float = Field(default=1.0, gt=0)
+    workers: int = Field(default=1, ge=1, le=64, description="``serve``: API processes.")
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=0, le=65535)
 

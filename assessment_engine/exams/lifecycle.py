@@ -26,7 +26,7 @@ def start_attempt(
     exam: Exam, student_id: str, attempt_id: str, seed: int, now: datetime
 ) -> Attempt:
     """A new attempt if the student is on the roster and the window is open at ``now``."""
-    if student_id not in exam.roster:
+    if not exam.on_roster(student_id):
         raise ForbiddenError("you are not on the roster of this exam", {"exam_id": exam.exam_id})
     if now < exam.timing.opens_at:
         raise ExamNotOpenError(

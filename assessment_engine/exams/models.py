@@ -7,6 +7,7 @@ instant is an aware UTC ``datetime``; ``display_timezone`` only changes what is 
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from datetime import UTC, datetime
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -110,6 +111,28 @@ class Exam(_Model):
 
     def accommodation_for(self, student_id: str) -> Accommodation:
         return self.accommodations.get(student_id, NO_ACCOMMODATION)
+
+    def on_roster(self, student_id: str) -> bool:
+        """Roster membership in O(1): a set built once per roster tuple (see ``_roster_set``)."""
+        return student_id in _roster_set(self.roster)
+
+
+_ROSTER_SETS: OrderedDict[int, tuple[tuple[str, ...], frozenset[str]]] = OrderedDict()
+_ROSTER_SETS_MAX = 64
+
+
+def _roster_set(roster: tuple[str, ...]) -> frozenset[str]:
+    """The roster as a set, remembered by tuple identity (the entry keeps the tuple alive, so
+    its id is not reused while cached; a changed roster is a new tuple and a new entry)."""
+    entry = _ROSTER_SETS.get(id(roster))
+    if entry is not None and entry[0] is roster:
+        _ROSTER_SETS.move_to_end(id(roster))
+        return entry[1]
+    members = frozenset(roster)
+    _ROSTER_SETS[id(roster)] = (roster, members)
+    while len(_ROSTER_SETS) > _ROSTER_SETS_MAX:
+        _ROSTER_SETS.popitem(last=False)
+    return members
 
 
 class Pause(_Model):

@@ -29,7 +29,7 @@ from assessment_engine.exams.errors import (
 from assessment_engine.exams.models import Attempt, Exam
 from assessment_engine.storage import keys
 from assessment_engine.storage._redis import LuaScript, text
-from assessment_engine.storage.exams import exam_key
+from assessment_engine.storage.exams import CACHE, exam_key, revision_key
 
 RUNNING = "attempts:running"
 _MAX_CAS_RETRIES = 50
@@ -257,15 +257,95 @@ async def claim_submit(
     return owner, _parse_answers(raw)
 
 
+# KEYS: attempt, answers, submit claim.  ARGV: idempotency key, then per final answer:
+# question id, seq, payload JSON. Autosave's checks and the claim in one atomic step.
+_CLAIM_WITH_ANSWERS = LuaScript(
+    """
+local owner = redis.call('GET', KEYS[3])
+if owner and owner ~= ARGV[1] then return {'claimed', owner, {}} end
+if not owner and #ARGV > 1 then
+  local raw = redis.call('GET', KEYS[1])
+  if not raw then return {'missing', '', {}} end
+  local status = cjson.decode(raw)['status']
+  if status ~= 'in_progress' then return {'inactive', status, {}} end
+  for i = 2, #ARGV, 3 do
+    local current = redis.call('HGET', KEYS[2], ARGV[i])
+    if not current or tonumber(ARGV[i + 1]) > tonumber(cjson.decode(current)['seq']) then
+      redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 2])
+    end
+  end
+end
+if not owner then redis.call('SET', KEYS[3], ARGV[1]) end
+return {'ok', ARGV[1], redis.call('HGETALL', KEYS[2])}
+"""
+)
+
+
+async def claim_submit_with_answers(
+    redis: aioredis.Redis,
+    exam_id: str,
+    student_id: str,
+    idempotency_key: str,
+    final_answers: list[tuple[str, int, Any]],
+    saved_at: datetime,
+) -> tuple[str, dict[str, SavedAnswer]]:
+    """Save the submit's final answers (autosave rules; stale ones are skipped), then claim.
+
+    One atomic step (one round trip, one fsync) instead of one autosave per answer plus
+    :func:`claim_submit`, with the same outcome: (owner, answers read with the claim). When
+    another key owns the submission, nothing is saved and the owner is returned; a retry by
+    the owner saves nothing more (the claimed answers are final). Raises like
+    :func:`save_answer` when answers are given but the attempt takes none.
+    Idempotency key: the attempt (the first claimant wins).
+    """
+    args: list[str | int | float] = [idempotency_key]
+    stamp = saved_at.isoformat()
+    for question_id, seq, answer in final_answers:
+        payload = json.dumps({"seq": seq, "answer": answer, "saved_at": stamp})
+        args += [question_id, seq, payload]
+    outcome, value, raw = await _CLAIM_WITH_ANSWERS(
+        redis,
+        [
+            attempt_key(exam_id, student_id),
+            answers_key(exam_id, student_id),
+            submit_claim_key(exam_id, student_id),
+        ],
+        args,
+    )
+    outcome, value = text(outcome), text(value)
+    if outcome == "missing":
+        raise NotFoundError("no attempt for this student", {"exam_id": exam_id})
+    if outcome == "inactive":
+        if value in ("submitted", "terminated"):
+            raise AlreadySubmittedError("the attempt is submitted", {"status": value})
+        raise AttemptNotActiveError("the attempt takes no answers now", {"status": value})
+    if outcome == "claimed":
+        return value, {}
+    pairs = list(raw)
+    return value, _parse_answers(dict(zip(pairs[::2], pairs[1::2], strict=True)))
+
+
 async def load_exam_and_attempt(
     redis: aioredis.Redis, exam_id: str, student_id: str
 ) -> tuple[Exam, Attempt | None]:
-    """The exam and the student's attempt in one round trip (same hash slot)."""
-    raw_exam, raw_attempt = await redis.mget([exam_key(exam_id), attempt_key(exam_id, student_id)])
-    if raw_exam is None:
-        raise NotFoundError("no such exam", {"exam_id": exam_id})
+    """The exam and the student's attempt, read together (one ``MGET``, same hash slot).
+
+    Reads the exam's revision instead of its definition and uses this process's parsed copy
+    when it is of that revision (``storage.exams.CACHE``); otherwise a second ``MGET`` reads
+    definition, revision and attempt together. Either way exam and attempt are one snapshot.
+    """
+    akey = attempt_key(exam_id, student_id)
+    revision, raw_attempt = await redis.mget([revision_key(exam_id), akey])
+    exam = CACHE.get(exam_id, revision)
+    if exam is None:
+        raw_exam, revision, raw_attempt = await redis.mget(
+            [exam_key(exam_id), revision_key(exam_id), akey]
+        )
+        if raw_exam is None:
+            raise NotFoundError("no such exam", {"exam_id": exam_id})
+        exam = CACHE.parse(exam_id, raw_exam, revision)
     attempt = None if raw_attempt is None else Attempt.model_validate_json(raw_attempt)
-    return Exam.model_validate_json(raw_exam), attempt
+    return exam, attempt
 
 
 # KEYS: bucket.  ARGV: now (s), rate, burst.  Mirrors assessment_engine.exams.admission.take_token.

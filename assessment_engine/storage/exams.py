@@ -10,6 +10,8 @@ closed, by ``closes_at``). Layout and lifetimes: ``docs/api.md`` (storage sectio
 from __future__ import annotations
 
 import json
+import uuid
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -30,6 +32,50 @@ _MAX_CAS_RETRIES = 50
 def exam_key(exam_id: str) -> str:
     """String (JSON ``Exam``): the exam definition; lives until deleted by an operator."""
     return f"{keys.exam_prefix(exam_id)}:def"
+
+
+def revision_key(exam_id: str) -> str:
+    """String: a random token rewritten with every write of the definition (cache validator)."""
+    return f"{keys.exam_prefix(exam_id)}:rev"
+
+
+def new_revision() -> str:
+    return uuid.uuid4().hex
+
+
+class ExamCache:
+    """Parsed exams of this process by id, each valid for exactly one stored revision (LRU)."""
+
+    def __init__(self, max_entries: int = 256) -> None:
+        self.max_entries = max_entries
+        self._entries: OrderedDict[str, tuple[str, Exam]] = OrderedDict()
+
+    def get(self, exam_id: str, revision: Any) -> Exam | None:
+        """The cached exam if it was parsed at ``revision`` (None for a missing revision)."""
+        if revision is None:
+            return None
+        entry = self._entries.get(exam_id)
+        if entry is None or entry[0] != text(revision):
+            return None
+        self._entries.move_to_end(exam_id)
+        return entry[1]
+
+    def parse(self, exam_id: str, raw: Any, revision: Any) -> Exam:
+        """Parse a definition read together with ``revision`` and remember it under that."""
+        exam = Exam.model_validate_json(raw)
+        if revision is not None:
+            self._entries[exam_id] = (text(revision), exam)
+            self._entries.move_to_end(exam_id)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+        return exam
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+
+CACHE = ExamCache()
+"""This process's exam cache (exam objects are shared: callers change copies, never them)."""
 
 
 def owner_index(owner: str) -> str:
@@ -58,6 +104,7 @@ async def create_exam(redis: aioredis.Redis, exam: Exam) -> None:
     if not created:
         raise ConflictError("an exam with this id exists", {"exam_id": exam.exam_id})
     async with redis.pipeline(transaction=False) as pipe:
+        pipe.set(revision_key(exam.exam_id), new_revision())  # until then: read, never cached
         pipe.sadd(owner_index(exam.owner), exam.exam_id)
         pipe.zadd(SCHEDULE, {exam.exam_id: exam.timing.opens_at.timestamp()})
         pipe.zadd(CLOSING, {exam.exam_id: exam.timing.closes_at.timestamp()})
@@ -65,10 +112,14 @@ async def create_exam(redis: aioredis.Redis, exam: Exam) -> None:
 
 
 async def get_exam(redis: aioredis.Redis, exam_id: str) -> Exam:
-    raw = await redis.get(exam_key(exam_id))
+    """The current definition: the cached copy if its revision is the stored one."""
+    cached = CACHE.get(exam_id, await redis.get(revision_key(exam_id)))
+    if cached is not None:
+        return cached
+    raw, revision = await redis.mget([exam_key(exam_id), revision_key(exam_id)])
     if raw is None:
         raise NotFoundError("no such exam", {"exam_id": exam_id})
-    return Exam.model_validate_json(raw)
+    return CACHE.parse(exam_id, raw, revision)
 
 
 async def update_exam(
@@ -87,6 +138,7 @@ async def update_exam(
                 after = change(before)
                 pipe.multi()  # type: ignore[no-untyped-call]
                 pipe.set(key, after.model_dump_json())
+                pipe.set(revision_key(exam_id), new_revision())
                 await pipe.execute()
             except WatchError:
                 continue

@@ -58,25 +58,15 @@ def new_submission_id() -> str:
     return uuid.uuid4().hex
 
 
-async def accept_submission(
-    redis: aioredis.Redis, submission: NewSubmission, *, publish: bool = True
-) -> Receipt:
-    """Store the submission and its grading job atomically; return the receipt for the 202.
-
-    Idempotency key: (exam_id, student_id, idempotency_key). A repeat returns the first
-    receipt (same submission_id and received_at) with ``duplicate=True`` and writes nothing.
-    After the atomic step a ``submission.accepted`` event is appended (not for duplicates).
-    The grading stream is registered in ``grading:streams`` first (a set in another slot),
-    so consumers always know a stream before it holds a job.
-    """
+def _accept_call(
+    submission: NewSubmission, sid: str, received: datetime
+) -> tuple[list[str], list[str | int | float]]:
+    """KEYS and ARGV of the accept script (shared by both accept variants)."""
     exam_id = submission.exam_id
-    received = submission.received_at or utc_now()
-    sid = new_submission_id()
-    stream = keys.grading_stream(exam_id)
     call_keys = [
         keys.idempotency(exam_id, submission.student_id, submission.idempotency_key),
         keys.submission(exam_id, sid),
-        stream,
+        keys.grading_stream(exam_id),
         keys.submissions_index(exam_id),
         keys.counts(exam_id),
     ]
@@ -94,34 +84,130 @@ async def accept_submission(
         int(submission.auto_submitted),
         submission.idempotency_key,
     ]
+    return call_keys, args
+
+
+async def _run_accept(
+    redis: aioredis.Redis, script: LuaScript, stream: str, call_keys: list[str], args: list[Any]
+) -> Any:
     # One round trip: register the stream (idempotent, another slot), then the atomic step.
     async with redis.pipeline(transaction=False) as pipe:
         pipe.sadd(keys.GRADING_STREAMS, stream)
-        _ACCEPT.queue_in(pipe, call_keys, args)
+        script.queue_in(pipe, call_keys, args)
         _, reply = await pipe.execute(raise_on_error=False)
     if isinstance(reply, NoScriptError):  # script cache empty (Redis restarted): load and run
-        reply = await _ACCEPT(redis, call_keys, args)
+        reply = await script(redis, call_keys, args)
     elif isinstance(reply, Exception):
         raise reply
+    return reply
+
+
+async def publish_accepted(
+    redis: aioredis.Redis, submission: NewSubmission, receipt: Receipt
+) -> None:
+    """The ``submission.accepted`` event of an accepted (non-duplicate) submission."""
+    await publish_event(
+        redis,
+        "submission.accepted",
+        submission.exam_id,
+        {
+            "submission_id": receipt.submission_id,
+            "attempt_id": submission.attempt_id,
+            "student_id": submission.student_id,
+            "key_version": submission.key_version,
+            "received_at": receipt.received_at,
+            "late": submission.late,
+            "auto_submitted": submission.auto_submitted,
+        },
+    )
+
+
+async def accept_submission(
+    redis: aioredis.Redis, submission: NewSubmission, *, publish: bool = True
+) -> Receipt:
+    """Store the submission and its grading job atomically; return the receipt for the 202.
+
+    Idempotency key: (exam_id, student_id, idempotency_key). A repeat returns the first
+    receipt (same submission_id and received_at) with ``duplicate=True`` and writes nothing.
+    After the atomic step a ``submission.accepted`` event is appended (not for duplicates).
+    The grading stream is registered in ``grading:streams`` first (a set in another slot),
+    so consumers always know a stream before it holds a job.
+    """
+    received = submission.received_at or utc_now()
+    call_keys, args = _accept_call(submission, new_submission_id(), received)
+    reply = await _run_accept(redis, _ACCEPT, call_keys[2], call_keys, args)
     created, receipt_raw = reply
     stored_sid, received_at = text(receipt_raw).split("|", 1)
     receipt = Receipt(submission_id=stored_sid, received_at=received_at, duplicate=not int(created))
     if publish and not receipt.duplicate:
-        await publish_event(
-            redis,
-            "submission.accepted",
-            exam_id,
-            {
-                "submission_id": stored_sid,
-                "attempt_id": submission.attempt_id,
-                "student_id": submission.student_id,
-                "key_version": submission.key_version,
-                "received_at": received_at,
-                "late": submission.late,
-                "auto_submitted": submission.auto_submitted,
-            },
-        )
+        await publish_accepted(redis, submission, receipt)
     return receipt
+
+
+# The accept script plus one guarded companion write in the exam's slot, in the same atomic
+# step: KEYS[6] (a string) is set to ARGV[14] only if the submission was created and KEYS[6]
+# still holds ARGV[13] (compare-and-set). Returns {created, receipt, written}.
+_ACCEPT_AND_SET = LuaScript(
+    """#!lua
+local prior = redis.call('GET', KEYS[1])
+if prior then return {0, prior, 0} end
+local expected = {'hash', 'stream', 'zset', 'hash', 'string'}
+for i = 2, 6 do
+  local t = redis.call('TYPE', KEYS[i])['ok']
+  if t ~= 'none' and t ~= expected[i - 1] then
+    return redis.error_reply('WRONGTYPE ' .. KEYS[i] .. ' holds a ' .. t)
+  end
+end
+local receipt = ARGV[1] .. '|' .. ARGV[2]
+redis.call('SET', KEYS[1], receipt)
+redis.call('HSET', KEYS[2], 'submission_id', ARGV[1], 'received_at', ARGV[2],
+  'exam_id', ARGV[4], 'attempt_id', ARGV[5], 'student_id', ARGV[6], 'answers', ARGV[7],
+  'question_ids', ARGV[8], 'key_version', ARGV[9], 'late', ARGV[10],
+  'auto_submitted', ARGV[11], 'idempotency_key', ARGV[12])
+redis.call('XADD', KEYS[3], '*', 'exam_id', ARGV[4], 'submission_id', ARGV[1],
+  'key_version', ARGV[9], 'enqueued_at', ARGV[2])
+redis.call('ZADD', KEYS[4], ARGV[3], ARGV[1])
+redis.call('HINCRBY', KEYS[5], 'accepted', 1)
+local written = 0
+if redis.call('GET', KEYS[6]) == ARGV[13] then
+  redis.call('SET', KEYS[6], ARGV[14])
+  written = 1
+end
+return {1, receipt, written}
+"""
+)
+
+
+async def accept_submission_and_set(
+    redis: aioredis.Redis,
+    submission: NewSubmission,
+    *,
+    submission_id: str,
+    companion: tuple[str, str, str],
+) -> tuple[Receipt, bool]:
+    """:func:`accept_submission` with a compare-and-set of one more string key, atomically.
+
+    ``companion`` is (key, expected value, new value); the key must lie in the exam's slot.
+    The caller chooses ``submission_id`` and ``received_at`` (required) so that it can build
+    the new value before the call (the API records the submission on the attempt this way, in
+    the accept's own fsync). Returns (receipt, whether the companion was written): it is
+    written only for a created submission whose key still held the expected value. Publishes
+    nothing: the caller publishes ``submission.accepted`` (:func:`publish_accepted`) after.
+    Idempotency key: (exam_id, student_id, idempotency_key), as for ``accept_submission``.
+    """
+    if submission.received_at is None:
+        raise ValueError("accept_submission_and_set needs the submission's received_at")
+    key, expected, value = companion
+    if not key.startswith(keys.exam_prefix(submission.exam_id) + ":"):
+        raise ValueError(f"companion key {key!r} is not in the exam's slot")
+    call_keys, args = _accept_call(submission, submission_id, submission.received_at)
+    reply = await _run_accept(
+        redis, _ACCEPT_AND_SET, call_keys[2], [*call_keys, key], [*args, expected, value]
+    )
+    created, receipt_raw, written = reply
+    stored_sid, received_at = text(receipt_raw).split("|", 1)
+    receipt = Receipt(submission_id=stored_sid, received_at=received_at, duplicate=not int(created))
+    return receipt, bool(int(written))
 
 
 def _parse_submission(exam_id: str, submission_id: str, raw: dict[str, str]) -> SubmissionRecord:

@@ -7,9 +7,10 @@ saved answers (dated at the deadline) before the request is answered.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from assessment_engine.api.auth import Principal
@@ -22,7 +23,6 @@ from assessment_engine.exams.errors import (
     DeadlinePassedError,
     NotFoundError,
     RateLimitedError,
-    StaleSaveError,
 )
 from assessment_engine.exams.models import Attempt, Exam
 from assessment_engine.exams.selection import new_seed, option_seed
@@ -33,7 +33,12 @@ from assessment_engine.storage.attempts import SavedAnswer
 from assessment_engine.storage.events import EventType, publish_event
 from assessment_engine.storage.models import NewSubmission, Receipt
 from assessment_engine.storage.questions import load_questions
-from assessment_engine.storage.submissions import accept_submission, find_receipt
+from assessment_engine.storage.submissions import (
+    accept_submission_and_set,
+    find_receipt,
+    new_submission_id,
+    publish_accepted,
+)
 
 
 @dataclass(frozen=True)
@@ -48,6 +53,12 @@ class Submitted:
     attempt: Attempt
     receipt: Receipt
     event: PendingEvent | None = None
+
+
+def _millis(moment: datetime) -> datetime:
+    """``moment`` at the millisecond precision receipts carry (RFC 3339, milliseconds)."""
+    moment = moment.astimezone(UTC)
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
 async def _final_at(ctx: AppContext, exam: Exam, attempt: Attempt) -> datetime:
@@ -145,35 +156,57 @@ async def complete(
     ``saved`` are the answers read with the submit claim. With ``defer_event`` the
     ``attempt.submitted`` event is returned for the caller to publish after responding.
     """
-    receipt = await accept_submission(
-        ctx.redis,
-        NewSubmission(
-            exam_id=exam.exam_id,
-            attempt_id=attempt.attempt_id,
-            student_id=attempt.student_id,
-            idempotency_key=idempotency_key,
-            answers={qid: s.answer for qid, s in saved.items() if qid in attempt.question_ids},
-            question_ids=list(attempt.question_ids),
-            key_version=exam.key_version,
-            received_at=ctx.now(),
-            late=plan.late,
-            auto_submitted=plan.auto,
-        ),
+    received_at = _millis(ctx.now())
+    submission = NewSubmission(
+        exam_id=exam.exam_id,
+        attempt_id=attempt.attempt_id,
+        student_id=attempt.student_id,
+        idempotency_key=idempotency_key,
+        answers={qid: s.answer for qid, s in saved.items() if qid in attempt.question_ids},
+        question_ids=list(attempt.question_ids),
+        key_version=exam.key_version,
+        received_at=received_at,
+        late=plan.late,
+        auto_submitted=plan.auto,
     )
 
-    def record(current: Attempt) -> Attempt:
+    def record(current: Attempt, submission_id: str, received: datetime) -> Attempt:
         if current.finished:
             return current
         return lifecycle.record_submit(
             current,
             plan,
-            submission_id=receipt.submission_id,
-            received_at=datetime.fromisoformat(receipt.received_at.replace("Z", "+00:00")),
+            submission_id=submission_id,
+            received_at=received,
             idempotency_key=idempotency_key,
             terminated=terminated,
         )
 
-    updated = await store.update_attempt(ctx.redis, exam.exam_id, attempt.student_id, record)
+    # The attempt as it will be if the accept finds it unchanged: recorded in the same step.
+    sid = new_submission_id()
+    recorded = record(attempt, sid, received_at)
+    key = store.attempt_key(exam.exam_id, attempt.student_id)
+    receipt, written = await accept_submission_and_set(
+        ctx.redis,
+        submission,
+        submission_id=sid,
+        companion=(key, attempt.model_dump_json(), recorded.model_dump_json()),
+    )
+    if written:
+        updated = recorded
+        cleanup = [store.forget_running(ctx.redis, exam.exam_id, attempt.student_id)]
+    else:  # a duplicate, or the attempt changed in between: record onto the current one
+        received = datetime.fromisoformat(receipt.received_at.replace("Z", "+00:00"))
+        updated = await store.update_attempt(
+            ctx.redis,
+            exam.exam_id,
+            attempt.student_id,
+            lambda current: record(current, receipt.submission_id, received),
+        )
+        cleanup = []
+    if not receipt.duplicate:
+        cleanup.append(publish_accepted(ctx.redis, submission, receipt))
+    await asyncio.gather(*cleanup)
     event = None
     if updated.submission_id == receipt.submission_id and not receipt.duplicate:
         event = PendingEvent(
@@ -230,13 +263,19 @@ async def submit(
             "the attempt is already submitted",
             {"submission_id": attempt.submission_id, "status": attempt.status},
         )
-    plan = lifecycle.plan_submit(exam, attempt, ctx.now())
-    for question_id, body in final_answers.items():
-        try:
-            await autosave(ctx, principal, exam_id, question_id, body, exam=exam, attempt=attempt)
-        except StaleSaveError:
-            continue
-    owner, saved = await store.claim_submit(ctx.redis, exam_id, principal.sub, idempotency_key)
+    now = ctx.now()
+    plan = lifecycle.plan_submit(exam, attempt, now)
+    for question_id in final_answers:
+        if question_id not in attempt.question_ids:
+            raise NotFoundError("no such question in your attempt", {"question_id": question_id})
+    owner, saved = await store.claim_submit_with_answers(
+        ctx.redis,
+        exam_id,
+        principal.sub,
+        idempotency_key,
+        [(qid, body.seq, body.answer) for qid, body in final_answers.items()],
+        now,
+    )
     if owner != idempotency_key:
         raise AlreadySubmittedError(
             "another submit of this attempt is in progress", {"status": attempt.status}

@@ -333,7 +333,7 @@ async def retry_dead(ctx: AppContext, principal: Principal, exam_id: str, dead_i
 async def student_overview(ctx: AppContext, principal: Principal, exam_id: str) -> Exam:
     """The exam, for a student on its roster."""
     exam = await exam_store.get_exam(ctx.redis, exam_id)
-    if principal.sub not in exam.roster:
+    if not exam.on_roster(principal.sub):
         raise ForbiddenError("you are not on the roster of this exam", {"exam_id": exam_id})
     return exam
 
