@@ -32,6 +32,7 @@ import signal
 import socket
 import sys
 import tempfile
+import time
 import traceback
 import types
 from dataclasses import dataclass
@@ -66,6 +67,11 @@ PRELOAD = (
     "typing",
 )
 UID_BASE = 200_000  # per-zygote uid = UID_BASE + zygote pid: unique among live zygotes
+# The zygote reads the run's CPU clock this often and kills the run once it passes the limit:
+# RLIMIT_CPU alone is whole seconds, and its SIGXCPU can be ignored (and is, by pid 1 of a PID
+# namespace), so it only backs this up. Overshoot is about one interval of CPU.
+CPU_POLL_SECONDS = 0.01
+CPUCLOCK_SCHED = 2  # Linux: MAKE_PROCESS_CPUCLOCK(pid, CPUCLOCK_SCHED) = (~pid << 3) | 2
 STATUS_INTERNAL = 70
 TRACE_LIMIT = 2000
 
@@ -266,23 +272,32 @@ def _child(header: dict[str, Any], fds: list[int], state: State) -> None:
     os._exit(0)
 
 
-def _intermediate(header: dict[str, Any], fds: list[int], state: State) -> None:
-    """Namespace layer: fresh PID + IPC namespaces per run; relay the run's wait status."""
+def _intermediate(header: dict[str, Any], fds: list[int], state: State, tell: int) -> None:
+    """Namespace layer: fresh PID + IPC namespaces per run; relay the run's wait status.
+
+    The run's pid (as the zygote sees it) goes to the zygote through ``tell``, so that the
+    zygote can watch the run's CPU clock and kill it at the limit.
+    """
     _check(_libc.unshare(CLONE_NEWPID | CLONE_NEWIPC), "unshare pid")
     _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     pid = os.fork()
     if pid == 0:
         try:
+            os.close(tell)
             _child(header, fds, state)
         finally:
             os._exit(STATUS_INTERNAL)
     for fd in fds:
         os.close(fd)
+    with contextlib.suppress(OSError):
+        os.write(tell, str(pid).encode())
+    os.close(tell)
     _, status = os.waitpid(pid, 0)
     if os.WIFSIGNALED(status):
         sig = os.WTERMSIG(status)
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        signal.signal(sig, signal.SIG_DFL)
+        with contextlib.suppress(OSError, ValueError):  # SIGKILL's action cannot be set
+            signal.signal(sig, signal.SIG_DFL)
         os.kill(os.getpid(), sig)
         os._exit(128 + sig)
     os._exit(os.WEXITSTATUS(status))
@@ -319,8 +334,66 @@ def _kill_run(pid: int, layer: str) -> None:
         _killpg(pid)
 
 
-def _await_run(pid: int, sock: socket.socket, state: State) -> tuple[int, Any, bool]:
-    """Wait for the run, killing it on the parent's word; (wait status, rusage, killed)."""
+def _cpu_seconds(pid: int) -> float | None:
+    """CPU time (all threads) of a live process we may see; None once it is gone."""
+    try:
+        return time.clock_gettime((~pid << 3) | CPUCLOCK_SCHED)
+    except OSError:
+        return None
+
+
+class _CpuWatch:
+    """Kills the run once its CPU clock passes the limit; the zygote calls ``tick`` per wake-up.
+
+    The rlimit layer watches the run (the zygote's child) directly; the namespace layer learns
+    the run's pid from the intermediate through ``tell`` (the run is pid 1 of its own PID
+    namespace: killing it ends every process in there, and the intermediate relays SIGKILL).
+    """
+
+    def __init__(self, pid: int, tell: int | None, limit: float, layer: str) -> None:
+        self.child = pid
+        self.target = pid if tell is None else None
+        self.tell = tell
+        self.limit = limit
+        self.layer = layer
+        self.killed = False
+
+    def _learn(self) -> None:
+        assert self.tell is not None
+        data = b""
+        with contextlib.suppress(OSError):
+            data = os.read(self.tell, 32)
+        self.close()
+        self.target = int(data) if data.isdigit() else None
+
+    def tick(self, ready: list[Any]) -> None:
+        if self.tell is not None and self.tell in ready:
+            self._learn()
+        if self.target is None or self.killed:
+            return
+        used = _cpu_seconds(self.target)
+        if used is None or used <= self.limit:
+            return
+        self.killed = True
+        if self.target == self.child:
+            _kill_run(self.child, self.layer)
+        else:
+            with contextlib.suppress(OSError):
+                os.kill(self.target, signal.SIGKILL)
+
+    def close(self) -> None:
+        if self.tell is not None:
+            os.close(self.tell)
+            self.tell = None
+
+
+def _await_run(
+    pid: int, sock: socket.socket, state: State, watch: _CpuWatch
+) -> tuple[int, Any, bool]:
+    """Wait for the run, killing it on the parent's word or (``watch``) at its CPU limit.
+
+    Returns (wait status, rusage, killed by the parent).
+    """
     try:
         pidfd: int | None = os.pidfd_open(pid)
     except OSError:  # kernels before 5.3 (old Lambda hosts): poll every 2 ms instead
@@ -328,8 +401,12 @@ def _await_run(pid: int, sock: socket.socket, state: State) -> tuple[int, Any, b
     killed = False
     listening = True
     while True:
-        waitables = [fd for fd in (pidfd, sock if listening else None) if fd is not None]
-        ready, _, _ = select.select(waitables, [], [], 0.002 if pidfd is None else None)
+        waitables = [
+            fd for fd in (pidfd, sock if listening else None, watch.tell) if fd is not None
+        ]
+        timeout = 0.002 if pidfd is None else CPU_POLL_SECONDS
+        ready, _, _ = select.select(waitables, [], [], timeout)
+        watch.tick(ready)
         if sock in ready:
             message = sock.recv(64)
             listening = bool(message)
@@ -356,18 +433,28 @@ def serve_one(sock: socket.socket, header: dict[str, Any], fds: list[int], state
     workdir = _make_workdir(state)
     header["workdir"] = workdir
     layer = str(state.layer)
+    namespaced = layer.startswith("namespaces")
+    learn, tell = os.pipe() if namespaced else (-1, -1)
     pid = os.fork()
     if pid == 0:
         try:
             sock.close()
-            if layer.startswith("namespaces"):
-                _intermediate(header, fds, state)
+            if namespaced:
+                os.close(learn)
+                _intermediate(header, fds, state, tell)
             _child(header, fds, state)
         finally:
             os._exit(STATUS_INTERNAL)
     for fd in fds:
         os.close(fd)
-    status, usage, killed = _await_run(pid, sock, state)
+    if namespaced:
+        os.close(tell)
+    limit = float(header["limits"]["cpu_seconds"])
+    watch = _CpuWatch(pid, learn if namespaced else None, limit, layer)
+    try:
+        status, usage, killed = _await_run(pid, sock, state, watch)
+    finally:
+        watch.close()
     with contextlib.suppress(OSError):  # a leftover dir in the zygote's tmpfs is harmless
         _remove_tree(workdir)
     if state.closing:
@@ -378,6 +465,7 @@ def serve_one(sock: socket.socket, header: dict[str, Any], fds: list[int], state
                 "event": "exit",
                 "status": status,
                 "killed": killed,
+                "cpu_killed": watch.killed,
                 "cpu": usage.ru_utime + usage.ru_stime,
                 "maxrss_kb": usage.ru_maxrss,
             }

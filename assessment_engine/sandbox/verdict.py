@@ -31,6 +31,7 @@ class RawRun:
     report: bytes
     overflow: str | None
     wall_killed: bool
+    cpu_killed: bool = False  # the zygote saw the run's CPU clock pass the limit and killed it
 
 
 def _report(data: bytes) -> dict[str, Any]:
@@ -66,10 +67,12 @@ def _classify(raw: RawRun, request: RunRequest, report: dict[str, Any]) -> dict[
     if raw.overflow is not None:
         cap = limits.stderr_bytes if raw.overflow == "stderr" else limits.output_bytes
         return base | {"outcome": "output_limit", "reason": f"{raw.overflow} exceeded {cap} bytes"}
-    if raw.wall_killed:
+    cpu_exceeded = raw.cpu_killed or sig == signal.SIGXCPU or raw.cpu_seconds > limits.cpu_seconds
+    if raw.wall_killed and not raw.cpu_killed:
         reason = f"wall-clock limit of {limits.wall_seconds:g} s exceeded"
         return base | {"outcome": "time_limit", "reason": reason}
-    if sig == signal.SIGXCPU or raw.cpu_seconds > limits.cpu_seconds:
+    if cpu_exceeded:  # the measured CPU time is the result's cpu_seconds, not in the reason:
+        # reasons reach grade details, which must not depend on timing
         reason = f"CPU time limit of {limits.cpu_seconds:g} s exceeded"
         return base | {"outcome": "time_limit", "reason": reason}
     status = report.get("status")

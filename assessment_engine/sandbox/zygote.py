@@ -252,6 +252,7 @@ class _Exchange:
             report=bytes(bufs[2]),
             overflow=self.overflow,
             wall_killed=self.wall_killed,
+            cpu_killed=bool(exit_message.get("cpu_killed", False)),
         )
 
     def _exit_message(self) -> dict[str, Any]:

@@ -22,7 +22,8 @@ QUESTION = CodeQuestion.model_validate(
         "id": "sum",
         "text": "Write add(a, b); as a program, print the sum of the numbers on stdin.",
         "points": 4,
-        "limits": {"cpu_seconds": 0.5, "wall_seconds": 1, "memory_mb": 64},
+        # wall 4x the CPU limit: a busy loop ends on CPU, not on a loaded runner's wall clock
+        "limits": {"cpu_seconds": 0.5, "wall_seconds": 2, "memory_mb": 64},
         "tests": [
             {"name": "add ints", "call": "add(2, 3)", "expected_value": 5},
             {"name": "stdin sum", "stdin": "1 2 3\n", "expected_stdout": "6"},

@@ -111,6 +111,46 @@ def test_infinite_loop_hits_the_time_limit(layered_pool: SandboxPool) -> None:
     assert_healthy(layered_pool)
 
 
+CPU_BURNERS = {
+    "busy loop": "while True:\n    pass",
+    "ignores SIGXCPU": (
+        "import signal\nsignal.signal(signal.SIGXCPU, signal.SIG_IGN)\nwhile True:\n    pass"
+    ),
+    "blocks SIGXCPU": (
+        "import signal\nsignal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGXCPU})\n"
+        "while True:\n    pass"
+    ),
+    "burns in threads": (  # _thread is built in: importable where the stdlib dir is not
+        "import _thread\ndef spin():\n    while True:\n        pass\n"
+        "for _ in range(3):\n    _thread.start_new_thread(spin, ())\nspin()"
+    ),
+}
+
+
+@defences
+@pytest.mark.parametrize("burner", list(CPU_BURNERS))
+def test_fractional_cpu_limit_is_enforced_close_to_the_limit(
+    layered_pool: SandboxPool, defence: str, burner: str
+) -> None:
+    """RLIMIT_CPU alone would let a 0.5 s program burn 1-2 s (whole seconds; SIGXCPU ignorable,
+    and ignored by pid 1 of a PID namespace); the zygote's CPU watch kills it at the limit.
+    Measured as the run's CPU time from the kernel, so machine load does not matter."""
+    processes = 4 if "threads" in burner else 1  # threads count against RLIMIT_NPROC
+    limits = RunLimits(cpu_seconds=0.5, wall_seconds=10.0, processes=processes)
+    result = run(layered_pool, CPU_BURNERS[burner], defence=defence, limits=limits)
+    assert result.outcome == "time_limit", result
+    assert "CPU time limit of 0.5 s" in result.reason
+    assert 0.5 <= result.cpu_seconds <= 0.5 + 0.3, result
+    assert_healthy(layered_pool)
+
+
+def test_program_just_under_the_cpu_limit_is_not_killed(layered_pool: SandboxPool) -> None:
+    source = "import time\nt = time.process_time()\nwhile time.process_time() - t < 0.2:\n    pass"
+    result = run(layered_pool, source, limits=RunLimits(cpu_seconds=0.5, wall_seconds=10.0))
+    assert result.outcome == "ok", result
+    assert result.cpu_seconds < 0.5
+
+
 def test_sleeping_past_the_wall_limit_is_killed(layered_pool: SandboxPool) -> None:
     result = run(layered_pool, "import time\ntime.sleep(30)")
     assert result.outcome == "time_limit"

@@ -53,6 +53,24 @@ def test_output_overflow_wins_over_everything() -> None:
     assert "2048" in result.reason
 
 
+def test_cpu_watch_kill_is_a_cpu_time_limit_even_under_the_wall_kill() -> None:
+    run = raw(signal.SIGKILL, cpu_seconds=1.01, wall_seconds=2.5, wall_killed=True, cpu_killed=True)
+    result = verdict(run, STDIO, "namespaces")
+    assert result.outcome == "time_limit"
+    assert result.reason == "CPU time limit of 1 s exceeded"  # no timing: it reaches grades
+    assert result.cpu_seconds == 1.01
+
+
+def test_cpu_watch_kill_counts_even_when_rusage_rounds_below_the_limit() -> None:
+    result = verdict(raw(signal.SIGKILL, cpu_seconds=0.999, cpu_killed=True), STDIO, "rlimit")
+    assert result.outcome == "time_limit"
+
+
+def test_sigkill_without_any_limit_is_a_runtime_error() -> None:
+    result = verdict(raw(signal.SIGKILL), STDIO, "rlimit")
+    assert (result.outcome, result.reason) == ("runtime_error", "killed by SIGKILL")
+
+
 def test_wall_kill_is_a_time_limit() -> None:
     result = verdict(raw(signal.SIGKILL, wall_killed=True), STDIO, "rlimit")
     assert result.outcome == "time_limit"
