@@ -92,6 +92,7 @@ class Dispatcher:
             while not stop.is_set():
                 record = self._spill_record()
                 if record is None:
+                    await self._hand_back_claimed("not_spilling")
                     await self._pause(stop, self.settings.poll_interval_s)
                     continue
                 limit = min(record.max_lambda_concurrency, self.settings.max_concurrency_cap)
@@ -114,16 +115,36 @@ class Dispatcher:
                     continue
                 if self._spill_record() is None:  # the decision changed while we waited
                     await self._release(jobs, "decision_changed")
+                    await self._hand_back_claimed("decision_changed")
                     continue
                 self._active += 1
                 self._start(self._run_batch(jobs, record))
         finally:
             if self._tasks:
                 await asyncio.gather(*self._tasks, return_exceptions=True)
+            await self._hand_back_claimed("stopped", close=True)
             watcher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await watcher
             self._executor.shutdown(wait=False)
+
+    async def _hand_back_claimed(self, reason: str, *, close: bool = False) -> None:
+        """Release jobs the queue read for us beyond a batch (it reads at least one per stream)
+        but we never started: they are ours in the consumer group, so without this the cluster
+        workers would see them only after the lease. Cheap when there are none (no Redis call).
+        """
+        # GradingQueue has no public count of its read-ahead; close() releases exactly these.
+        held = len(self.queue._buffer)
+        if not held and not close:
+            return
+        try:
+            await self.queue.close()
+        except (RedisConnectionError, RedisTimeoutError, OSError):
+            log.warning("could not hand back %d claimed jobs; their lease frees them", held)
+            return
+        if held:
+            self.metrics.released.labels(reason).inc(held)
+            log.info("handed %d claimed jobs back to the cluster (%s)", held, reason)
 
     def _spill_record(self) -> DecisionRecord | None:
         """The record to act on if we should spill right now, else None."""

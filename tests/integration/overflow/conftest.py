@@ -194,12 +194,14 @@ async def running_dispatcher(redis: Any, settings: DispatcherSettings) -> AsyncI
 
 
 @contextlib.asynccontextmanager
-async def running_worker(redis: Any, worker_id: str = "w1") -> AsyncIterator[Worker]:
+async def running_worker(
+    redis: Any, worker_id: str = "w1", lease_ms: int = 2000
+) -> AsyncIterator[Worker]:
     settings = WorkerSettings(
         worker_id=worker_id,
         executor="thread",
         concurrency=2,
-        lease_ms=2000,
+        lease_ms=lease_ms,
         export_queue_stats=False,
         block_ms=100,
     )
