@@ -20,6 +20,7 @@ import asyncio
 import json
 import os
 import pstats
+import resource
 import subprocess
 import sys
 import tempfile
@@ -50,11 +51,19 @@ def redis_cpu(client: redis.Redis) -> float:
     return float(info["used_cpu_user"]) + float(info["used_cpu_sys"])
 
 
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run_process(module: str, plan: dict[str, Any], workdir: Path) -> dict[str, Any]:
+    """Run a generator process; its result plus ``gen_cpu_s`` (its user + system CPU)."""
     plan_path, out_path = workdir / "plan.json", workdir / "out.json"
     plan_path.write_text(json.dumps(plan))
+    before = _children_cpu()
     subprocess.run([sys.executable, "-m", module, str(plan_path), str(out_path)], check=True)
     result: dict[str, Any] = json.loads(out_path.read_text())
+    result["gen_cpu_s"] = _children_cpu() - before
     return result
 
 
@@ -81,6 +90,7 @@ def measure(
         {
             "api_cpu": api_cpu,
             "redis_cpu": redis_share,
+            "gen_cpu": out["gen_cpu_s"] / out["wall_s"],
             "count_ok": stored == accepted == jobs,
             "stored": stored,
             "process_wall_s": wall,
@@ -89,13 +99,19 @@ def measure(
     return metrics, samples
 
 
-SPECS = [
+Spec = tuple[str, str, dict[str, str], bool]
+SPECS: list[Spec] = [
     ("HTTP surge", "benchmarks.ingest.loadgen", {"mode": "open"}, True),
     ("HTTP capacity", "benchmarks.ingest.loadgen", {"mode": "closed"}, True),
     ("direct surge", "benchmarks.ingest.direct", {"mode": "open"}, False),
     ("direct capacity", "benchmarks.ingest.direct", {"mode": "closed"}, False),
 ]
-STOCK_SPECS = [("HTTP surge, stock pool", "benchmarks.ingest.loadgen", {"mode": "open"}, True)]
+STOCK_SPECS: list[Spec] = [
+    ("HTTP surge, stock pool", "benchmarks.ingest.loadgen", {"mode": "open"}, True)
+]
+ONE_WORKER_SPECS: list[Spec] = [
+    ("HTTP surge, 1 worker", "benchmarks.ingest.loadgen", {"mode": "open"}, True)
+]
 
 
 def scenarios(
@@ -104,7 +120,7 @@ def scenarios(
     args: argparse.Namespace,
     workdir: Path,
     progress: Any,
-    specs: list[tuple[str, str, dict[str, str], bool]],
+    specs: list[Spec],
 ) -> tuple[list[dict[str, Any]], dict[str, list[list[float]]]]:
     rows: list[dict[str, Any]] = []
     pooled: dict[str, list[list[float]]] = {}
@@ -170,6 +186,7 @@ def main() -> None:
     parser.add_argument("--profile-students", type=int, default=3000)
     parser.add_argument("--stock", action="store_true", help="also run the stock create_app pool")
     parser.add_argument("--no-profile", action="store_true")
+    parser.add_argument("--workers", type=int, default=2, help="API processes (uvicorn workers)")
     parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
     args = parser.parse_args()
 
@@ -186,12 +203,19 @@ def main() -> None:
             console.log(message)
 
         load_before = os.getloadavg()
-        plans = [("always", SPECS, BENCH_APP), ("everysec", SPECS, BENCH_APP)]
+        plans = [
+            ("always", SPECS, BENCH_APP, args.workers),
+            ("everysec", SPECS, BENCH_APP, args.workers),
+        ]
+        if args.workers != 1:
+            plans.append(("always", ONE_WORKER_SPECS, BENCH_APP, 1))
         if args.stock:
-            plans.append(("always", STOCK_SPECS, STOCK_APP))
-        for index, (fsync, specs, factory) in enumerate(plans):
-            progress(f"{fsync}: starting redis + API, minting {args.students} tokens")
-            stack = start_stack(workdir / f"{fsync}-{index}", fsync, app_factory=factory)
+            plans.append(("always", STOCK_SPECS, STOCK_APP, args.workers))
+        for index, (fsync, specs, factory, workers) in enumerate(plans):
+            progress(f"{fsync}: starting redis + API ({workers} workers), minting tokens")
+            stack = start_stack(
+                workdir / f"{fsync}-{index}", fsync, app_factory=factory, workers=workers
+            )
             try:
                 asyncio.run(mint_tokens(stack, args.students))
                 found, pooled = scenarios(stack, fsync, args, workdir, progress, specs)
@@ -251,17 +275,26 @@ def write_results(
             "accepted_per_s",
         ),
     ]
+    ratios.append(
+        (
+            f"accepted/s, HTTP surge always: {args.workers} workers / 1 worker",
+            ("HTTP surge", "always"),
+            ("HTTP surge, 1 worker", "always"),
+            "accepted_per_s",
+        )
+    )
     lines = [f"| {label} | {_ratio(rows, a, b, key)} |" for label, a, b, key in ratios]
     body = [
         "# Ingest benchmark: deadline surge",
         "",
         f"Command: `.venv/bin/python -m benchmarks.ingest --students {args.students} "
         f"--duration {args.duration:g} --runs {args.runs} --connections {args.connections} "
-        f"--capacity-n {args.capacity_n} --profile-students {args.profile_students}"
-        f"{' --stock' if args.stock else ''}`",
+        f"--capacity-n {args.capacity_n} --profile-students {args.profile_students} "
+        f"--workers {args.workers}{' --stock' if args.stock else ''}`",
         "",
-        f"Machine: {machine()}. Load generator, API (one uvicorn process, uvloop + httptools) and "
-        "redis-server share the machine. Figures are medians of "
+        f"Machine: {machine()}. Load generator, API ({args.workers} uvicorn worker processes "
+        "unless the row says otherwise, uvloop + httptools) and redis-server share the machine; "
+        "'gen CPU' is the load generator's own share of a core. Figures are medians of "
         f"{args.runs} runs per scenario; latency is measured from each request's due time. "
         f"Load average (1/5/15 min) before: {'/'.join(f'{x:.1f}' for x in load[0])}, after: "
         f"{'/'.join(f'{x:.1f}' for x in load[1])} (the machine is shared with other work).",

@@ -65,15 +65,15 @@ def machine() -> str:
 ROW = (
     "| {name} | {fsync} | {accepted:.0f}/{sent:.0f} | {accepted_per_s:.0f} | {p50_ms:.1f} | "
     "{p95_ms:.1f} | {p99_ms:.1f} | {max_ms:.1f} | {rejected:.0f} | {stored:.0f} | {count_check} | "
-    "{api_cpu} | {redis_cpu:.0%} |"
+    "{api_cpu} | {redis_cpu:.0%} | {gen_cpu:.0%} |"
 )
 
 
 def table(rows: list[Metrics]) -> str:
     head = (
         "| scenario | appendfsync | 202s/sent | accepted/s | p50 ms | p95 ms | p99 ms | max ms "
-        "| rejected | stored | stored == 202s | API CPU | Redis CPU |\n"
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n"
+        "| rejected | stored | stored == 202s | API CPU | Redis CPU | gen CPU |\n"
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n"
     )
     lines = []
     for row in rows:

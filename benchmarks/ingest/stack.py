@@ -23,10 +23,29 @@ from assessment_engine.localstack.processes import RedisServer, start_redis
 BANK = "::q1:: The sky is blue. {T}\n\n::q2:: 2 + 2 = ? {=4 ~5}\n"
 
 
+def _stat(pid: int) -> list[str]:
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (Linux ``/proc``)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User + system CPU time so far of a process and its live descendants (uvicorn workers)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                children.setdefault(int(_stat(int(entry.name))[1]), []).append(int(entry.name))
+            except (OSError, IndexError):
+                continue
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            fields = _stat(current)
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+        todo += children.get(current, [])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 @dataclass
@@ -56,6 +75,7 @@ def start_stack(
     appendfsync: str,
     profile_to: Path | None = None,
     app_factory: str = BENCH_APP,
+    workers: int = 1,
 ) -> Stack:
     redis = start_redis(workdir / "redis", appendfsync=appendfsync)
     port = free_port()
@@ -63,6 +83,7 @@ def start_stack(
         **os.environ,
         "ASSESSMENT_REDIS_URL": redis.url,
         "ASSESSMENT_DEV_ISSUER": "true",
+        "ASSESSMENT_DEV_ISSUER_SECRET": f"bench-{port}",  # one dev key for every worker
         "ASSESSMENT_ADMISSION_RATE_PER_SECOND": "1000000",
         "ASSESSMENT_ADMISSION_BURST": "1000000",
     }
@@ -87,6 +108,7 @@ def start_stack(
         "warning",
         "--backlog",
         "4096",
+        *(["--workers", str(workers)] if workers > 1 else []),
     ]
     log = (workdir / "api.log").open("wb")
     api = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT)
