@@ -60,7 +60,8 @@ def admission_key(exam_id: str) -> str:
     return f"{keys.exam_prefix(exam_id)}:admission"
 
 
-def _running_member(exam_id: str, student_id: str) -> str:
+def running_member(exam_id: str, student_id: str) -> str:
+    """The member of ``attempts:running`` for one attempt."""
     return json.dumps([exam_id, student_id])
 
 
@@ -72,7 +73,7 @@ async def create_attempt(redis: aioredis.Redis, attempt: Attempt, final_at: date
     existed, the index writes change nothing for a running attempt; an entry of a finished one
     is dropped by the sweeper's next pass (``forget_running``).
     """
-    member = _running_member(attempt.exam_id, attempt.student_id)
+    member = running_member(attempt.exam_id, attempt.student_id)
     async with redis.pipeline(transaction=False) as pipe:
         pipe.set(
             attempt_key(attempt.exam_id, attempt.student_id), attempt.model_dump_json(), nx=True
@@ -90,7 +91,7 @@ async def create_attempt(redis: aioredis.Redis, attempt: Attempt, final_at: date
 
 async def forget_running(redis: aioredis.Redis, exam_id: str, student_id: str) -> None:
     """Drop an attempt from the sweeper index (it is finished)."""
-    await redis.zrem(RUNNING, _running_member(exam_id, student_id))
+    await redis.zrem(RUNNING, running_member(exam_id, student_id))
 
 
 async def get_attempt(redis: aioredis.Redis, exam_id: str, student_id: str) -> Attempt | None:
@@ -143,7 +144,7 @@ async def reschedule(
     redis: aioredis.Redis, exam_id: str, student_id: str, final_at: datetime
 ) -> None:
     """Move a running attempt's entry in the sweeper index to its current end of grace."""
-    await redis.zadd(RUNNING, {_running_member(exam_id, student_id): final_at.timestamp()}, xx=True)
+    await redis.zadd(RUNNING, {running_member(exam_id, student_id): final_at.timestamp()}, xx=True)
 
 
 async def due_attempts(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Header, Path, Response
+from fastapi import APIRouter, Depends, Header, Path, Response
 
 from assessment_engine.api.auth import Principal, require_roles
 from assessment_engine.api.context import AppContext, get_context
@@ -102,7 +102,6 @@ async def submit(
     principal: Student,
     ctx: Ctx,
     idempotency_key: Annotated[str, Header(min_length=1, max_length=200)],
-    background: BackgroundTasks,
     body: SubmitBody | None = None,
 ) -> SubmitReceipt:
     """Submit my attempt. 202 only after the submission and its grading job are durable;
@@ -110,8 +109,6 @@ async def submit(
     done = await service.submit(
         ctx, principal, exam_id, idempotency_key, body.final_answers if body else {}
     )
-    if done.event is not None:
-        background.add_task(service.publish, ctx, done.event)
     attempt = done.attempt
     return SubmitReceipt(
         attempt_id=attempt.attempt_id,

@@ -7,7 +7,6 @@ saved answers (dated at the deadline) before the request is answered.
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -52,7 +51,6 @@ class PendingEvent:
 class Submitted:
     attempt: Attempt
     receipt: Receipt
-    event: PendingEvent | None = None
 
 
 def _millis(moment: datetime) -> datetime:
@@ -149,12 +147,12 @@ async def complete(
     saved: dict[str, SavedAnswer],
     *,
     terminated: bool = False,
-    defer_event: bool = False,
 ) -> Submitted:
     """Store the submission (atomic, idempotent), then record it on the attempt.
 
-    ``saved`` are the answers read with the submit claim. With ``defer_event`` the
-    ``attempt.submitted`` event is returned for the caller to publish after responding.
+    ``saved`` are the answers read with the submit claim. The attempt is recorded in the
+    accept's own atomic step when it is unchanged since it was read (else under WATCH after);
+    ``submission.accepted`` and ``attempt.submitted`` follow in one more round trip.
     """
     received_at = _millis(ctx.now())
     submission = NewSubmission(
@@ -194,7 +192,6 @@ async def complete(
     )
     if written:
         updated = recorded
-        cleanup = [store.forget_running(ctx.redis, exam.exam_id, attempt.student_id)]
     else:  # a duplicate, or the attempt changed in between: record onto the current one
         received = datetime.fromisoformat(receipt.received_at.replace("Z", "+00:00"))
         updated = await store.update_attempt(
@@ -203,10 +200,6 @@ async def complete(
             attempt.student_id,
             lambda current: record(current, receipt.submission_id, received),
         )
-        cleanup = []
-    if not receipt.duplicate:
-        cleanup.append(publish_accepted(ctx.redis, submission, receipt))
-    await asyncio.gather(*cleanup)
     event = None
     if updated.submission_id == receipt.submission_id and not receipt.duplicate:
         event = PendingEvent(
@@ -222,15 +215,19 @@ async def complete(
                 "auto_submitted": plan.auto,
             },
         )
-        if not defer_event:
-            await publish(ctx, event)
-            event = None
-    return Submitted(updated, receipt, event)
-
-
-async def publish(ctx: AppContext, event: PendingEvent) -> None:
-    """Publish an event a service deferred (the submit route does so after responding)."""
-    await publish_event(ctx.redis, event.type, event.exam_id, event.data)
+    # After the atomic step, in one round trip: the sweeper index entry goes, then the events
+    # (``publish_event`` only queues its XADD on a pipeline). The deferred event the route
+    # would publish after responding costs nothing extra here, so none is deferred.
+    async with ctx.redis.pipeline(transaction=False) as pipe:
+        if written:
+            pipe.zrem(store.RUNNING, store.running_member(exam.exam_id, attempt.student_id))
+        if not receipt.duplicate:
+            await publish_accepted(pipe, submission, receipt)
+        if event is not None:
+            await publish_event(pipe, event.type, event.exam_id, event.data)
+        if len(pipe):
+            await pipe.execute()
+    return Submitted(updated, receipt)
 
 
 def _receipt_of(attempt: Attempt) -> Receipt:
@@ -280,7 +277,7 @@ async def submit(
         raise AlreadySubmittedError(
             "another submit of this attempt is in progress", {"status": attempt.status}
         )
-    return await complete(ctx, exam, attempt, plan, idempotency_key, saved, defer_event=True)
+    return await complete(ctx, exam, attempt, plan, idempotency_key, saved)
 
 
 async def autosave(
