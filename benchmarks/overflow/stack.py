@@ -5,7 +5,10 @@ Used only by ``benchmarks.overflow.__main__``; starts everything on free ports i
 
 from __future__ import annotations
 
+import contextlib
+import os
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
@@ -64,6 +67,24 @@ ANSWERS = [
     {"tf": True, "sa": "London", "mc": ["3"]},
 ]
 BARE = "def handler(event, context):\n    return {'ok': True}\n"
+# A typical programming question: three visible tests (call and stdin) and one hidden one.
+CODE_QUESTION: dict[str, Any] = {
+    "type": "code",
+    "id": "code",
+    "text": "Write add(a, b); as a program, print the sum of the numbers on stdin.",
+    "points": 4,
+    "limits": {"cpu_seconds": 1, "wall_seconds": 4, "memory_mb": 64},
+    "tests": [
+        {"name": "add ints", "call": "add(2, 3)", "expected_value": 5},
+        {"name": "stdin sum", "stdin": "1 2 3\n", "expected_stdout": "6"},
+        {"name": "floats", "call": "add(0.1, 0.2)", "expected_value": 0.3, "compare": "float"},
+        {"name": "big", "stdin": "10 20 30 40\n", "expected_stdout": "100", "hidden": True},
+    ],
+}
+CODE_ANSWER = (
+    "import sys\n\ndef add(a, b):\n    return a + b\n\n"
+    "if __name__ == '__main__':\n    print(sum(int(w) for w in sys.stdin.read().split()))\n"
+)
 
 
 class Stack:
@@ -130,6 +151,22 @@ class Stack:
             ]
         }
 
+    def code_event(self, batch: int) -> dict[str, Any]:
+        """``batch`` submissions answering the code question (4 sandbox runs each)."""
+        return {
+            "items": [
+                {
+                    "submission_id": f"c{i}",
+                    "exam_id": EXAM,
+                    "key_version": 1,
+                    "question_ids": ["code"],
+                    "answers": {"code": CODE_ANSWER},
+                    "questions": {"code": CODE_QUESTION},
+                }
+                for i in range(batch)
+            ]
+        }
+
     def drop_environments(self, name: str) -> None:
         assert self.thread is not None
         pool = self.service.registry.get(name)
@@ -143,7 +180,15 @@ class Stack:
         return float(self._latest_env(name).init_duration_ms or 0.0)
 
     def rss_mb(self, name: str) -> float:
+        """Resident memory of the runtime process alone (what Max Memory Used reports here)."""
         return float(self._latest_env(name).rss_bytes()) / (1024 * 1024)
+
+    def environment_memory(self, name: str) -> EnvMemory:
+        """Memory of the whole environment: the runtime and every descendant (the sandbox's
+        zygotes, started in their own sessions, are still its children)."""
+        pid = self._latest_env(name).pid
+        assert pid is not None
+        return environment_memory(pid)
 
     def set_warm(self, n: int) -> None:
         """Provisioned concurrency n on alias live; wait until the environments are up."""
@@ -225,3 +270,57 @@ class Stack:
             export_queue_stats=False,
             block_ms=20,
         )
+
+
+@dataclass(frozen=True)
+class EnvMemory:
+    processes: int
+    rss_mb: float  # sum of RSS: counts shared library pages once per process
+    pss_mb: float  # sum of PSS: shared pages split between the processes sharing them
+    runtime_pss_mb: float  # the runtime process's own PSS (the rest is the sandbox's zygotes)
+
+
+def _status_kb(pid: int, field: str) -> int:
+    with contextlib.suppress(OSError):
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    return 0
+
+
+def _pss_kb(pid: int) -> int:
+    with contextlib.suppress(OSError):
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    return 0
+
+
+def descendants(root: int) -> list[int]:
+    """``root`` and all its live descendants, from the parent pids in ``/proc/<pid>/stat``."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            stat = Path(f"/proc/{entry}/stat").read_text()
+            ppid = int(stat.rsplit(")", 1)[1].split()[1])  # comm may hold spaces and parens
+            children.setdefault(ppid, []).append(int(entry))
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo += children.get(pid, [])
+    return found
+
+
+def environment_memory(root: int) -> EnvMemory:
+    pids = descendants(root)
+    rss = sum(_status_kb(pid, "VmRSS") for pid in pids)
+    pss = sum(_pss_kb(pid) for pid in pids)
+    return EnvMemory(
+        processes=len(pids),
+        rss_mb=rss / 1024,
+        pss_mb=pss / 1024,
+        runtime_pss_mb=_pss_kb(root) / 1024,
+    )
