@@ -175,6 +175,9 @@ class _Backlog:
             cohort = self.cohorts[0]
             t0, subs, wps = cohort
             take = min(subs, work_budget / wps)
+            done = subs - take <= 1e-9 * max(1.0, subs)  # float residue: the cohort is done
+            if done:
+                take = subs
             latency = now - t0 + wps * service_s + extra_s
             hist[
                 min(int(np.searchsorted(LATENCY_BINS, latency, side="right")) - 1, len(hist) - 1)
@@ -182,7 +185,7 @@ class _Backlog:
             served += take
             spent += take * wps
             work_budget -= take * wps
-            if take >= subs - 1e-12:
+            if done:
                 self.cohorts.popleft()
             else:
                 cohort[1] = subs - take

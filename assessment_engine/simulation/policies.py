@@ -15,7 +15,7 @@ import yaml
 from assessment_engine.simulation.controller import OperatorController, policy_from_overrides
 
 
-def platform_base(replicas_min: int = 20, replicas_max: int = 200) -> dict[str, Any]:
+def platform_base(replicas_min: int = 20, replicas_max: int = 60) -> dict[str, Any]:
     """Spec fields sized for a platform-scale cluster (the CRD defaults fit a small one)."""
     return {
         "evaluationIntervalSeconds": 2,

@@ -80,7 +80,7 @@ def platform_day(
     exams: int = 400,
     seed: int = 7,
     peak_hours: tuple[float, ...] = (9.0, 11.0, 14.0, 16.0),
-    participation: float = 0.02,
+    participation: float = 0.05,
 ) -> Scenario:
     """A synthetic platform-sized exam day.
 

@@ -95,6 +95,9 @@ def test_quiet_load_never_enters_overflow():
     assert result.graded_lambda == 0
     assert result.transitions == 0
     assert set(result.timeline.mode) == {"cluster"}
+    # no float residue left behind as a phantom cohort whose age keeps growing
+    assert result.backlog_end == 0
+    assert result.max_oldest_age_s < 5
 
 
 def test_prewarm_mode_starts_before_the_exam_opens():
