@@ -52,7 +52,7 @@ def plot_backlog(results: list[RunResult], path: Path) -> Path:
         axes[2].plot(hours, r.timeline.lambda_envs, label=r.policy, lw=1)
     axes[0].set_ylabel("backlog (submissions)")
     axes[1].set_ylabel("grader replicas")
-    axes[2].set_ylabel("busy Lambda envs")
+    axes[2].set_ylabel("Lambda envs in use (warm)")
     axes[2].set_xlabel("hours into the day")
     axes[0].legend(loc="upper right", fontsize=8)
     axes[0].set_title("Backlog, grader replicas and Lambda environments per policy")
