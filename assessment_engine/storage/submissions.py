@@ -23,34 +23,41 @@ from assessment_engine.storage.errors import CorruptRecordError, SubmissionNotFo
 from assessment_engine.storage.events import publish_event
 from assessment_engine.storage.models import NewSubmission, Receipt, SubmissionRecord
 
+
 # KEYS: idem, submission, stream, index, counts
 # ARGV: sid, received_at, received_ms, exam, attempt, student, answers, question_ids,
 #       key_version, late, auto_submitted, idempotency_key
 # The shebang makes Redis refuse the whole script up front when it is out of memory, and the
 # TYPE checks run before any write: a failing accept writes nothing.
+def _accept_script(expected_types: str, last_key: int, duplicate: str, tail: str) -> str:
+    """The accept step's Lua: idempotency check, type checks of KEYS[2..last_key] before any
+    write, the submission record, its grading job, the index and the counter, then ``tail``."""
+    return (
+        "#!lua\n"
+        "local prior = redis.call('GET', KEYS[1])\n"
+        f"if prior then return {duplicate} end\n"
+        f"local expected = {{{expected_types}}}\n"
+        f"for i = 2, {last_key} do\n"
+        "  local t = redis.call('TYPE', KEYS[i])['ok']\n"
+        "  if t ~= 'none' and t ~= expected[i - 1] then\n"
+        "    return redis.error_reply('WRONGTYPE ' .. KEYS[i] .. ' holds a ' .. t)\n"
+        "  end\n"
+        "end\n"
+        "local receipt = ARGV[1] .. '|' .. ARGV[2]\n"
+        "redis.call('SET', KEYS[1], receipt)\n"
+        "redis.call('HSET', KEYS[2], 'submission_id', ARGV[1], 'received_at', ARGV[2],\n"
+        "  'exam_id', ARGV[4], 'attempt_id', ARGV[5], 'student_id', ARGV[6], 'answers', ARGV[7],\n"
+        "  'question_ids', ARGV[8], 'key_version', ARGV[9], 'late', ARGV[10],\n"
+        "  'auto_submitted', ARGV[11], 'idempotency_key', ARGV[12])\n"
+        "redis.call('XADD', KEYS[3], '*', 'exam_id', ARGV[4], 'submission_id', ARGV[1],\n"
+        "  'key_version', ARGV[9], 'enqueued_at', ARGV[2])\n"
+        "redis.call('ZADD', KEYS[4], ARGV[3], ARGV[1])\n"
+        "redis.call('HINCRBY', KEYS[5], 'accepted', 1)\n" + tail
+    )
+
+
 _ACCEPT = LuaScript(
-    """#!lua
-local prior = redis.call('GET', KEYS[1])
-if prior then return {0, prior} end
-local expected = {'hash', 'stream', 'zset', 'hash'}
-for i = 2, 5 do
-  local t = redis.call('TYPE', KEYS[i])['ok']
-  if t ~= 'none' and t ~= expected[i - 1] then
-    return redis.error_reply('WRONGTYPE ' .. KEYS[i] .. ' holds a ' .. t)
-  end
-end
-local receipt = ARGV[1] .. '|' .. ARGV[2]
-redis.call('SET', KEYS[1], receipt)
-redis.call('HSET', KEYS[2], 'submission_id', ARGV[1], 'received_at', ARGV[2],
-  'exam_id', ARGV[4], 'attempt_id', ARGV[5], 'student_id', ARGV[6], 'answers', ARGV[7],
-  'question_ids', ARGV[8], 'key_version', ARGV[9], 'late', ARGV[10],
-  'auto_submitted', ARGV[11], 'idempotency_key', ARGV[12])
-redis.call('XADD', KEYS[3], '*', 'exam_id', ARGV[4], 'submission_id', ARGV[1],
-  'key_version', ARGV[9], 'enqueued_at', ARGV[2])
-redis.call('ZADD', KEYS[4], ARGV[3], ARGV[1])
-redis.call('HINCRBY', KEYS[5], 'accepted', 1)
-return {1, receipt}
-"""
+    _accept_script("'hash', 'stream', 'zset', 'hash'", 5, "{0, prior}", "return {1, receipt}\n")
 )
 
 
@@ -148,33 +155,17 @@ async def accept_submission(
 # step: KEYS[6] (a string) is set to ARGV[14] only if the submission was created and KEYS[6]
 # still holds ARGV[13] (compare-and-set). Returns {created, receipt, written}.
 _ACCEPT_AND_SET = LuaScript(
-    """#!lua
-local prior = redis.call('GET', KEYS[1])
-if prior then return {0, prior, 0} end
-local expected = {'hash', 'stream', 'zset', 'hash', 'string'}
-for i = 2, 6 do
-  local t = redis.call('TYPE', KEYS[i])['ok']
-  if t ~= 'none' and t ~= expected[i - 1] then
-    return redis.error_reply('WRONGTYPE ' .. KEYS[i] .. ' holds a ' .. t)
-  end
-end
-local receipt = ARGV[1] .. '|' .. ARGV[2]
-redis.call('SET', KEYS[1], receipt)
-redis.call('HSET', KEYS[2], 'submission_id', ARGV[1], 'received_at', ARGV[2],
-  'exam_id', ARGV[4], 'attempt_id', ARGV[5], 'student_id', ARGV[6], 'answers', ARGV[7],
-  'question_ids', ARGV[8], 'key_version', ARGV[9], 'late', ARGV[10],
-  'auto_submitted', ARGV[11], 'idempotency_key', ARGV[12])
-redis.call('XADD', KEYS[3], '*', 'exam_id', ARGV[4], 'submission_id', ARGV[1],
-  'key_version', ARGV[9], 'enqueued_at', ARGV[2])
-redis.call('ZADD', KEYS[4], ARGV[3], ARGV[1])
-redis.call('HINCRBY', KEYS[5], 'accepted', 1)
-local written = 0
-if redis.call('GET', KEYS[6]) == ARGV[13] then
-  redis.call('SET', KEYS[6], ARGV[14])
-  written = 1
-end
-return {1, receipt, written}
-"""
+    _accept_script(
+        "'hash', 'stream', 'zset', 'hash', 'string'",
+        6,
+        "{0, prior, 0}",
+        "local written = 0\n"
+        "if redis.call('GET', KEYS[6]) == ARGV[13] then\n"
+        "  redis.call('SET', KEYS[6], ARGV[14])\n"
+        "  written = 1\n"
+        "end\n"
+        "return {1, receipt, written}\n",
+    )
 )
 
 
