@@ -20,10 +20,12 @@ from typing import Protocol
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from assessment_engine.overflow.settings import PRICE_PER_GB_SECOND, PRICE_PER_REQUEST
 from assessment_engine.simulation.scenario import Scenario, arrivals
 
-LAMBDA_GB_SECOND_USD = 0.0000166667  # x86, us-east-1 list price, on-demand duration
-LAMBDA_REQUEST_USD = 0.20 / 1_000_000
+# The dispatcher's cost model prices (x86, us-east-1 list, on-demand duration and requests).
+LAMBDA_GB_SECOND_USD = PRICE_PER_GB_SECOND
+LAMBDA_REQUEST_USD = PRICE_PER_REQUEST
 LAMBDA_PROVISIONED_GB_SECOND_USD = 0.0000041667
 VCPU_HOUR_USD = 0.0425  # on-demand general-purpose instance price per vCPU-hour (m7i, us-east-1)
 

@@ -13,12 +13,13 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
+from assessment_engine.overflow.settings import PRICE_PER_GB_SECOND, PRICE_PER_REQUEST
 from assessment_engine.surge.audit import AuditReport
 from assessment_engine.surge.monitor import Timeline
 from assessment_engine.surge.students import StudentStats
 
-LAMBDA_GB_SECOND_USD = 0.0000166667
-LAMBDA_REQUEST_USD = 0.20 / 1_000_000
+LAMBDA_GB_SECOND_USD = PRICE_PER_GB_SECOND
+LAMBDA_REQUEST_USD = PRICE_PER_REQUEST
 
 
 @dataclass
