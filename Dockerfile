@@ -7,6 +7,7 @@ COPY assessment_engine ./assessment_engine
 COPY overflow_functions ./overflow_functions
 COPY autoscaler_operator ./autoscaler_operator
 COPY platform_services ./platform_services
+COPY exam_stack ./exam_stack
 RUN pip install --no-cache-dir . && python -m compileall -q /app
 USER 10001
 ENTRYPOINT []

@@ -38,7 +38,7 @@ class OperatorSettings(BaseSettings):
         default=None, description="Serve operator_* Prometheus metrics on this port."
     )
     worker_command: list[str] = Field(
-        default_factory=lambda: [sys.executable, "-m", "assessment_engine.cli", "worker"],
+        default_factory=lambda: [sys.executable, "-m", "assessment_engine.worker"],
         description="Local mode: command that starts one grader worker.",
     )
     worker_metrics_base_port: int | None = Field(

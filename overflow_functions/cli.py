@@ -1,6 +1,6 @@
 """CLI commands of the overflow functions: ``assessment-engine local-lambda``.
 
-Registered into the ``assessment-engine`` Typer app by ``assessment_engine/cli.py``; heavy
+Registered into the ``assessment-engine`` Typer app by ``exam_stack/cli.py``; heavy
 imports (aiohttp, the service) happen inside the command body.
 """
 

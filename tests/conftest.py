@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import redis.asyncio as aioredis
 
-from assessment_engine.localstack.processes import (
+from exam_stack.localstack.processes import (
     PrometheusServer,
     RedisServer,
     start_prometheus,

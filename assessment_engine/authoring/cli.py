@@ -1,6 +1,6 @@
 """CLI commands of authoring: ``import``, ``grade`` and ``demo`` (the README's main job).
 
-Registered on the ``assessment-engine`` Typer app by `assessment_engine.cli`. Thin edges: each
+Registered on the ``assessment-engine`` Typer app by `exam_stack.cli`. Thin edges: each
 command reads its inputs, calls one domain function (`detect.load_questions`,
 ``grading.grade``, `demo.grade_batch`) and renders the result. Import errors, invalid
 responses and unreadable files exit with code 2 and a one-paragraph message on stderr; a

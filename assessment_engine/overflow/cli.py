@@ -1,6 +1,6 @@
 """The ``assessment-engine dispatcher`` command: the overflow dispatcher of one grading queue.
 
-Registered by ``assessment_engine/cli.py``; heavy imports happen inside the command body.
+Registered by ``exam_stack/cli.py``; heavy imports happen inside the command body.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from assessment_engine.localstack.processes import start_redis
+from exam_stack.localstack.processes import start_redis
 
 HERE = Path(__file__).parent
 

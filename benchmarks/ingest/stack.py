@@ -17,8 +17,8 @@ from pathlib import Path
 
 import httpx
 
-from assessment_engine.localstack.ports import free_port, wait_for_port
-from assessment_engine.localstack.processes import RedisServer, start_redis
+from exam_stack.localstack.ports import free_port, wait_for_port
+from exam_stack.localstack.processes import RedisServer, start_redis
 
 BANK = "::q1:: The sky is blue. {T}\n\n::q2:: 2 + 2 = ? {=4 ~5}\n"
 

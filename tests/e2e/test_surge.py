@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from assessment_engine.simulation.controller import OperatorController, policy_from_overrides
-from assessment_engine.simulation.model import Calibration, simulate
-from assessment_engine.simulation.scenario import local_surge
-from assessment_engine.surge.stack import StackConfig, policy_document
+from exam_stack.simulation.controller import OperatorController, policy_from_overrides
+from exam_stack.simulation.model import Calibration, simulate
+from exam_stack.simulation.scenario import local_surge
+from exam_stack.surge.stack import StackConfig, policy_document
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(900)]
 
@@ -33,7 +33,7 @@ def surge_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
         [
             sys.executable,
             "-m",
-            "assessment_engine.cli",
+            "exam_stack.cli",
             "surge",
             "--students",
             str(STUDENTS),

@@ -9,9 +9,9 @@ import redis.asyncio as aioredis
 
 from assessment_engine.api.app import create_app
 from assessment_engine.api.settings import ApiSettings
-from assessment_engine.localstack.processes import start_redis
 from assessment_engine.storage.attempts import get_attempt
 from assessment_engine.storage.submissions import get_submission
+from exam_stack.localstack.processes import start_redis
 from tests.integration.api.conftest import T0, FakeClock
 
 

@@ -177,7 +177,7 @@ async def test_readyz_is_503_when_redis_is_unreachable(api_factory, redis_client
 
     from assessment_engine.api.app import create_app
     from assessment_engine.api.settings import ApiSettings
-    from assessment_engine.localstack.ports import free_port
+    from exam_stack.localstack.ports import free_port
 
     dead = aioredis.Redis.from_url(f"redis://127.0.0.1:{free_port()}/0", socket_connect_timeout=0.5)
     app = create_app(ApiSettings(dev_issuer=True, sweeper_enabled=False), redis=dead)

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from assessment_engine.localstack.ports import free_port, wait_for_port
+from exam_stack.localstack.ports import free_port, wait_for_port
 
 pytestmark = pytest.mark.slow
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from assessment_engine.localstack.ports import free_port, wait_for_port
+from exam_stack.localstack.ports import free_port, wait_for_port
 
 pytestmark = pytest.mark.slow
 

@@ -14,7 +14,7 @@ EXCLUDED_PREFIXES = (
     "assessment_engine.api",
     "assessment_engine.worker",
     "assessment_engine.overflow",
-    "assessment_engine.surge",
+    "exam_stack.surge",
     "overflow_functions.local_lambda",
 )
 

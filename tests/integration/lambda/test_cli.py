@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from assessment_engine.localstack.ports import free_port, wait_for_port
+from exam_stack.localstack.ports import free_port, wait_for_port
 
 from .conftest import lambda_client
 from .handlers import PROBE

@@ -15,7 +15,7 @@ from pydantic import TypeAdapter
 
 from assessment_engine.grading.models import Question
 from assessment_engine.grading.submission import SubmissionGrade, grade_submission
-from assessment_engine.localstack.ports import free_port, wait_for_port
+from exam_stack.localstack.ports import free_port, wait_for_port
 
 from .code_samples import CODE_ANSWER_SETS, CODE_QUESTIONS, code_item
 from .samples import ANSWER_SETS, QUESTIONS, item

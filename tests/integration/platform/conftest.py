@@ -14,7 +14,7 @@ import pytest
 import redis.asyncio as aioredis
 from fastapi import FastAPI
 
-from assessment_engine.localstack.processes import start_redis
+from exam_stack.localstack.processes import start_redis
 from platform_services.identity.app import create_app
 from platform_services.identity.settings import IdentitySettings
 from platform_services.identity.verify import JwksKeySource, TokenVerifier

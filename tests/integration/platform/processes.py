@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from assessment_engine.localstack.ports import free_port, wait_for_port
+from exam_stack.localstack.ports import free_port, wait_for_port
 
 ISSUER = "http://identity.test"
 ADMIN = ("root", "root-password-1")

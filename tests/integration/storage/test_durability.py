@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import redis.asyncio as aioredis
 
-from assessment_engine.localstack.processes import RedisServer, start_redis
 from assessment_engine.storage import keys
 from assessment_engine.storage.queue import GradingQueue
 from assessment_engine.storage.submissions import accept_submission, get_submission
+from exam_stack.localstack.processes import RedisServer, start_redis
 from tests.integration.storage.helpers import new_exam_id, submission
 
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from assessment_engine.localstack.ports import free_port, wait_for_port
-from assessment_engine.localstack.processes import RedisServer
+from exam_stack.localstack.ports import free_port, wait_for_port
+from exam_stack.localstack.processes import RedisServer
 
 CLI = Path(sys.executable).with_name("assessment-engine")
 

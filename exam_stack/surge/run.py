@@ -15,12 +15,12 @@ import httpx
 import redis.asyncio as aioredis
 
 from assessment_engine.storage.submissions import count_submissions, exam_counts
-from assessment_engine.surge.audit import AuditReport, audit_exam
-from assessment_engine.surge.exam import SOLUTIONS, surge_bank, surge_questions
-from assessment_engine.surge.monitor import PrometheusSampler, Sample, Timeline, wait_for_targets
-from assessment_engine.surge.report import RunOutcome
-from assessment_engine.surge.stack import Stack, StackConfig, start_stack
-from assessment_engine.surge.students import StudentStats, StudentSwarm, plan_students
+from exam_stack.surge.audit import AuditReport, audit_exam
+from exam_stack.surge.exam import SOLUTIONS, surge_bank, surge_questions
+from exam_stack.surge.monitor import PrometheusSampler, Sample, Timeline, wait_for_targets
+from exam_stack.surge.report import RunOutcome
+from exam_stack.surge.stack import Stack, StackConfig, start_stack
+from exam_stack.surge.students import StudentStats, StudentSwarm, plan_students
 
 
 @dataclass(frozen=True)

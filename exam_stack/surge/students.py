@@ -18,7 +18,7 @@ import httpx
 import numpy as np
 
 from assessment_engine.grading.models import Question
-from assessment_engine.surge.answers import answer_for
+from exam_stack.surge.answers import answer_for
 
 
 @dataclass

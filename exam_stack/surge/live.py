@@ -7,8 +7,8 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from assessment_engine.surge.monitor import Timeline
-from assessment_engine.surge.students import StudentStats
+from exam_stack.surge.monitor import Timeline
+from exam_stack.surge.students import StudentStats
 
 
 def _fmt(value: float | None, spec: str = ".2f", unit: str = "") -> str:

@@ -41,11 +41,11 @@ def surge(
     from rich.console import Console
     from rich.live import Live
 
-    from assessment_engine.localstack.processes import MissingBinaryError
-    from assessment_engine.surge import live
-    from assessment_engine.surge.report import write_report
-    from assessment_engine.surge.run import RunConfig, execute
-    from assessment_engine.surge.stack import StackConfig, preflight
+    from exam_stack.localstack.processes import MissingBinaryError
+    from exam_stack.surge import live
+    from exam_stack.surge.report import write_report
+    from exam_stack.surge.run import RunConfig, execute
+    from exam_stack.surge.stack import StackConfig, preflight
 
     console = Console()
     try:

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from assessment_engine.simulation.model import Control, Observation
-from assessment_engine.simulation.scenario import Scenario
 from autoscaler_operator.decision import EngineState, MetricSample, UpcomingExam, decide
 from autoscaler_operator.policy import OverflowPolicySpec
+from exam_stack.simulation.model import Control, Observation
+from exam_stack.simulation.scenario import Scenario
 
 EPOCH = datetime(2026, 1, 5, tzinfo=UTC)
 

@@ -11,10 +11,10 @@ import typer
 from assessment_engine.api import cli as api_cli
 from assessment_engine.authoring import cli as authoring_cli
 from assessment_engine.overflow import cli as overflow_cli
-from assessment_engine.simulation import cli as simulation_cli
-from assessment_engine.surge import cli as surge_cli
 from assessment_engine.worker import cli as worker_cli
 from autoscaler_operator import cli as operator_cli
+from exam_stack.simulation import cli as simulation_cli
+from exam_stack.surge import cli as surge_cli
 from overflow_functions import cli as lambda_cli
 from platform_services import cli as platform_cli
 

@@ -38,15 +38,15 @@ def simulate(
     from rich.progress import Progress
     from rich.table import Table
 
-    from assessment_engine.simulation import report
-    from assessment_engine.simulation.model import Calibration
-    from assessment_engine.simulation.model import simulate as run
-    from assessment_engine.simulation.policies import (
+    from exam_stack.simulation import report
+    from exam_stack.simulation.model import Calibration
+    from exam_stack.simulation.model import simulate as run
+    from exam_stack.simulation.policies import (
         default_candidates,
         load_candidates,
         platform_base,
     )
-    from assessment_engine.simulation.scenario import Scenario, local_surge, platform_day
+    from exam_stack.simulation.scenario import Scenario, local_surge, platform_day
 
     console = Console()
     if scenario == "platform":

@@ -21,16 +21,16 @@ from typing import Any
 import httpx
 import yaml
 
-from assessment_engine.localstack.ports import free_port, wait_for_port
-from assessment_engine.localstack.processes import (
+from autoscaler_operator.policy import LOCAL_UTILIZATION_QUERY
+from exam_stack.localstack.ports import free_port, wait_for_port
+from exam_stack.localstack.processes import (
     PrometheusServer,
     RedisServer,
     require_binary,
     start_prometheus,
     start_redis,
 )
-from assessment_engine.surge.supervisor import Supervisor
-from autoscaler_operator.policy import LOCAL_UTILIZATION_QUERY
+from exam_stack.surge.supervisor import Supervisor
 
 FUNCTION_NAME = "exam-grader"
 # Grading compute (workers, Lambda environments) runs at lower priority than the API and Redis:
@@ -111,7 +111,7 @@ def _is_free(port: int) -> bool:
 
 
 def _cli() -> list[str]:
-    return [sys.executable, "-m", "assessment_engine.cli"]
+    return [sys.executable, "-m", "exam_stack.cli"]
 
 
 def _function_package(workdir: Path) -> Path:

@@ -4,7 +4,7 @@ Per tick of ``dt`` seconds: arrivals join a FIFO backlog of cohorts; cluster gra
 slots, new replicas ready after ``pod_start_s``) and, while the controller says "overflow",
 Lambda environments (cold starts, warm reuse, a scaling-rate limit and a reserved-concurrency
 ceiling) drain it from the head. The controller (the operator's real decision engine, through
-`assessment_engine.simulation.controller`) sees what Prometheus would: utilization averaged over
+`exam_stack.simulation.controller`) sees what Prometheus would: utilization averaged over
 a scrape interval and delayed by it, the backlog and its oldest age.
 
 Invariants (tested): work is conserved (arrived = graded + backlog), the backlog never goes
@@ -21,7 +21,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from assessment_engine.overflow.settings import PRICE_PER_GB_SECOND, PRICE_PER_REQUEST
-from assessment_engine.simulation.scenario import Scenario, arrivals
+from exam_stack.simulation.scenario import Scenario, arrivals
 
 # The dispatcher's cost model prices (x86, us-east-1 list, on-demand duration and requests).
 LAMBDA_GB_SECOND_USD = PRICE_PER_GB_SECOND

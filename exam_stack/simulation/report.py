@@ -10,7 +10,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
-from assessment_engine.simulation.model import LATENCY_BINS, RunResult
+from exam_stack.simulation.model import LATENCY_BINS, RunResult
 
 
 def summary_rows(results: list[RunResult], slo_s: float) -> list[dict[str, str]]:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from assessment_engine.localstack.ports import free_port, wait_for_port
+from exam_stack.localstack.ports import free_port, wait_for_port
 
 APT_PACKAGES = {"redis-server": "redis-server", "prometheus": "prometheus"}
 

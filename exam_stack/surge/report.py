@@ -14,9 +14,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from assessment_engine.overflow.settings import PRICE_PER_GB_SECOND, PRICE_PER_REQUEST
-from assessment_engine.surge.audit import AuditReport
-from assessment_engine.surge.monitor import Timeline
-from assessment_engine.surge.students import StudentStats
+from exam_stack.surge.audit import AuditReport
+from exam_stack.surge.monitor import Timeline
+from exam_stack.surge.students import StudentStats
 
 LAMBDA_GB_SECOND_USD = PRICE_PER_GB_SECOND
 LAMBDA_REQUEST_USD = PRICE_PER_REQUEST

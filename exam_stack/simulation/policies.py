@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from assessment_engine.simulation.controller import OperatorController, policy_from_overrides
+from exam_stack.simulation.controller import OperatorController, policy_from_overrides
 
 
 def platform_base(replicas_min: int = 20, replicas_max: int = 60) -> dict[str, Any]:
