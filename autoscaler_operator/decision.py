@@ -21,7 +21,7 @@ import math
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from assessment_engine.overflow.decision_record import Mode
+from assessment_engine.contracts.decision_record import Mode
 from autoscaler_operator.policy import OverflowPolicySpec, ReplicasSpec
 from autoscaler_operator.replicas import hpa_desired, limit_step, stabilized_down
 

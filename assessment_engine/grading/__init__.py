@@ -13,7 +13,7 @@ Public contract::
 
 from __future__ import annotations
 
-from assessment_engine.grading.engine import GRADER_VERSION, grade
+from assessment_engine.grading.engine import grade
 from assessment_engine.grading.errors import (
     GradingError,
     GradingTimeoutError,
@@ -21,6 +21,7 @@ from assessment_engine.grading.errors import (
     UnsupportedQuestionError,
 )
 from assessment_engine.grading.models import Grade, Question
+from assessment_engine.grading.version import GRADER_VERSION
 
 __all__ = [
     "GRADER_VERSION",

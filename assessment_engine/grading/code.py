@@ -29,10 +29,10 @@ from typing import Any
 
 from pydantic import JsonValue
 
-from assessment_engine.grading.engine import GRADER_VERSION
 from assessment_engine.grading.errors import InvalidResponseError
 from assessment_engine.grading.models import CodeLimits, CodeQuestion, CodeTestCase, Grade
 from assessment_engine.grading.outcome import Outcome, build_grade, part
+from assessment_engine.grading.version import GRADER_VERSION
 from assessment_engine.sandbox import RunLimits, RunRequest, RunResult, default_pool
 
 log = logging.getLogger(__name__)

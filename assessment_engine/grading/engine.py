@@ -6,8 +6,8 @@ no I/O: the same question and response give the same ``Grade`` on every machine.
 
 A ``None`` response means "not answered": score 0 with status ``graded`` (descriptions: 0 of
 0). Wrong-shape responses raise ``InvalidResponseError``; per-type semantics and response shapes
-are in each module's docstring and in ``docs/grading.md``. ``GRADER_VERSION`` changes whenever a
-change could alter any score, so a stored result names the code that produced it.
+are in each module's docstring and in ``docs/grading.md``. Every grade carries
+``grading.version.GRADER_VERSION``, so a stored result names the code that produced it.
 """
 
 from __future__ import annotations
@@ -32,8 +32,7 @@ from assessment_engine.grading import (
 from assessment_engine.grading.errors import UnsupportedQuestionError
 from assessment_engine.grading.models import CodeQuestion, Grade, Question, QuestionBase
 from assessment_engine.grading.outcome import Outcome, build_grade, part
-
-GRADER_VERSION = "2026.11.1"
+from assessment_engine.grading.version import GRADER_VERSION
 
 _EVALUATORS: dict[str, Callable[[Any, JsonValue], Outcome]] = {
     "multichoice": choice.evaluate,

@@ -31,10 +31,11 @@ from collections.abc import Mapping, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
-from assessment_engine.grading.engine import GRADER_VERSION, grade
+from assessment_engine.grading.engine import grade
 from assessment_engine.grading.errors import InvalidResponseError, SubmissionShapeError
 from assessment_engine.grading.models import Grade, Question
 from assessment_engine.grading.outcome import instance
+from assessment_engine.grading.version import GRADER_VERSION
 
 
 class SubmissionGrade(BaseModel):

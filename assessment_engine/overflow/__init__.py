@@ -1,6 +1,7 @@
-"""Overflow to Lambda: the decision-record contract and the dispatcher that obeys it.
+"""Overflow to Lambda: the dispatcher that obeys the operator's decision record.
 
-``decision_record`` is shared with the operator; ``dispatcher`` (run by ``assessment-engine
+The record itself is ``assessment_engine.contracts.decision_record``; ``watcher`` follows it,
+``batch`` builds and reads the grading-batch contract; ``dispatcher`` (run by ``assessment-engine
 dispatcher``) spills queued grading work to the Lambda grading function while the decision says
 overflow. See ``docs/overflow.md``.
 """

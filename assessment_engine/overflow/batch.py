@@ -1,9 +1,10 @@
 """Batch payloads for the grading function and their responses (pure).
 
-Used by ``dispatcher.Dispatcher``: ``build_payload`` turns ``GradingWork`` items into the event
-the function's ``GradingBatch`` model parses; ``split_response`` sorts the function's
-``{"results", "failures"}`` back onto the jobs. Anything the response does not mention counts as
-a failure, so no job is ever silently dropped. Every question type spills, code questions
+Used by ``dispatcher.Dispatcher``: ``build_payload`` turns ``GradingWork`` items into the
+``GradingBatch`` event of ``assessment_engine.contracts.grading_batch``; ``split_response`` reads
+the function's ``BatchResponse`` entries back onto the jobs. Each entry is validated on its own, so
+one malformed entry fails only its submission, and anything the response does not mention counts
+as a failure: no job is ever silently dropped. Every question type spills, code questions
 included: the function package carries the code grader and its sandbox.
 """
 
@@ -13,31 +14,27 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import ValidationError
 
-from assessment_engine.grading.models import Question
+from assessment_engine.contracts.grading_batch import GradingItem, ItemFailure, ItemResult
 from assessment_engine.grading.submission import SubmissionGrade
 from assessment_engine.storage.models import GradingWork
 
-_QUESTION: TypeAdapter[Question] = TypeAdapter(Question)
-
 
 def build_payload(works: Sequence[GradingWork]) -> dict[str, Any]:
-    return {
-        "items": [
-            {
-                "submission_id": w.submission_id,
-                "exam_id": w.exam_id,
-                "key_version": w.key_version,
-                "question_ids": list(w.question_ids),
-                "answers": dict(w.answers),
-                "questions": {
-                    qid: _QUESTION.dump_python(q, mode="json") for qid, q in w.questions.items()
-                },
-            }
-            for w in works
-        ]
-    }
+    """The invoke payload (``GradingBatch``) for ``works``, as JSON-ready data."""
+    items = [
+        GradingItem.model_construct(
+            submission_id=w.submission_id,
+            exam_id=w.exam_id,
+            key_version=w.key_version,
+            question_ids=list(w.question_ids),
+            answers=dict(w.answers),
+            questions=dict(w.questions),
+        ).model_dump(mode="json")
+        for w in works
+    ]
+    return {"items": items}
 
 
 @dataclass
@@ -55,23 +52,33 @@ def split_response(
     wanted = set(submission_ids)
     for raw in body.get("results") or []:
         sid = str(raw.get("submission_id"))
-        if sid not in wanted:
-            continue
-        if raw.get("grader_version") != grader_version:
-            split.failures[sid] = (
-                f"GraderVersionMismatch: function {raw.get('grader_version')!r}, "
-                f"cluster {grader_version!r}"
-            )
-            continue
-        try:
-            split.grades[sid] = SubmissionGrade.model_validate(raw.get("grade"))
-        except ValidationError as exc:
-            split.failures[sid] = f"InvalidResult: {exc.error_count()} validation errors"
+        if sid in wanted:
+            _take_result(split, sid, raw, grader_version)
     for raw in body.get("failures") or []:
         sid = str(raw.get("submission_id"))
         if sid in wanted and sid not in split.grades:
-            split.failures[sid] = f"{raw.get('error_type')}: {raw.get('message')}"
+            try:
+                failure = ItemFailure.model_validate(raw)
+            except ValidationError as exc:
+                split.failures[sid] = f"InvalidFailure: {exc.error_count()} validation errors"
+            else:
+                split.failures[sid] = f"{failure.error_type}: {failure.message}"
     for sid in submission_ids:
         if sid not in split.grades and sid not in split.failures:
             split.failures[sid] = "MissingFromResponse: the function did not report this item"
     return split
+
+
+def _take_result(split: SplitResponse, sid: str, raw: Any, grader_version: str) -> None:
+    try:
+        result = ItemResult.model_validate(raw)
+        grade = SubmissionGrade.model_validate(result.grade)
+    except ValidationError as exc:
+        split.failures[sid] = f"InvalidResult: {exc.error_count()} validation errors"
+        return
+    if result.grader_version != grader_version:
+        split.failures[sid] = (
+            f"GraderVersionMismatch: function {result.grader_version!r}, cluster {grader_version!r}"
+        )
+        return
+    split.grades[sid] = grade

@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from assessment_engine.overflow.decision_record import (
+from assessment_engine.contracts.decision_record import (
     NOTICE_CHANNEL,
     DecisionRecord,
     Mode,

@@ -10,7 +10,7 @@ from typing import Any
 
 import redis.asyncio as aioredis
 
-from assessment_engine.overflow.decision_record import (
+from assessment_engine.contracts.decision_record import (
     DecisionRecord,
     clear_decision,
     publish_decision,

@@ -19,15 +19,15 @@ import redis.asyncio as aioredis
 from botocore.config import Config
 from pydantic import TypeAdapter
 
+from assessment_engine.contracts.decision_record import DecisionRecord, publish_decision
 from assessment_engine.grading.models import Question
-from assessment_engine.localstack.processes import RedisServer, start_redis
-from assessment_engine.overflow.decision_record import DecisionRecord, publish_decision
 from assessment_engine.overflow.settings import DispatcherSettings
 from assessment_engine.storage import keys
 from assessment_engine.storage.models import NewSubmission
 from assessment_engine.storage.questions import save_questions
 from assessment_engine.storage.submissions import accept_submission
 from assessment_engine.worker.settings import WorkerSettings
+from exam_stack.localstack.processes import RedisServer, start_redis
 from overflow_functions.build import HANDLER, build
 from overflow_functions.local_lambda.config import FunctionConfig, LocalLambdaSettings
 from overflow_functions.local_lambda.server import LocalLambdaService, ServiceThread

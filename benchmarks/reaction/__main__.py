@@ -37,15 +37,15 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from assessment_engine.localstack.ports import free_port
-from assessment_engine.localstack.processes import start_prometheus, start_redis
-from assessment_engine.overflow.decision_record import NOTICE_CHANNEL
+from assessment_engine.contracts.decision_record import NOTICE_CHANNEL
 from autoscaler_operator.adapters.prometheus import PrometheusReader
 from autoscaler_operator.adapters.publisher import DecisionPublisher
 from autoscaler_operator.local import run_local
 from autoscaler_operator.policy import LOCAL_UTILIZATION_QUERY, parse_policy
 from autoscaler_operator.reconcile import Adapters
 from autoscaler_operator.settings import OperatorSettings
+from exam_stack.localstack.ports import free_port
+from exam_stack.localstack.processes import start_prometheus, start_redis
 
 HERE = Path(__file__).parent
 console = Console()

@@ -12,8 +12,8 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from assessment_engine.contracts.grading_batch import GradingBatch
 from overflow_functions.grading_function.grading import BatchGrader
-from overflow_functions.grading_function.models import GradingBatch
 from overflow_functions.grading_function.observability import logger, metrics, tracer
 from overflow_functions.grading_function.settings import FunctionSettings
 

@@ -13,8 +13,8 @@ import pytest
 import redis.asyncio as aioredis
 from prometheus_client import CollectorRegistry, Gauge, start_http_server
 
-from assessment_engine.localstack.ports import free_port
-from assessment_engine.overflow.decision_record import NOTICE_CHANNEL
+from assessment_engine.contracts.decision_record import NOTICE_CHANNEL
+from exam_stack.localstack.ports import free_port
 
 from .kube import kube  # noqa: F401 - the kmock fixture, shared by the Kopf tests
 

@@ -9,11 +9,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from aiohttp import web
 
-from assessment_engine.localstack.ports import free_port
 from autoscaler_operator.adapters.lambda_concurrency import LambdaConcurrency, lambda_client
 from autoscaler_operator.adapters.local_workers import LocalWorkerPool
 from autoscaler_operator.adapters.schedule import ScheduleReader
 from autoscaler_operator.errors import ActuationError, ScheduleUnavailableError
+from exam_stack.localstack.ports import free_port
 from overflow_functions.local_lambda.config import FunctionConfig, LocalLambdaSettings
 from overflow_functions.local_lambda.server import LocalLambdaService, ServiceThread
 

@@ -12,9 +12,9 @@ import pytest
 import redis.asyncio as aioredis
 from kopf.testing import KopfRunner
 
-from assessment_engine.localstack.ports import free_port
-from assessment_engine.overflow.decision_record import read_decision
+from assessment_engine.contracts.decision_record import read_decision
 from autoscaler_operator.policy import LOCAL_UTILIZATION_QUERY
+from exam_stack.localstack.ports import free_port
 
 from .conftest import wait_for_prometheus_value
 

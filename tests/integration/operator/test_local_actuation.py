@@ -16,8 +16,7 @@ import pytest
 import redis.asyncio as aioredis
 from aiohttp import web
 
-from assessment_engine.localstack.ports import free_port, wait_for_port
-from assessment_engine.overflow.decision_record import read_decision
+from assessment_engine.contracts.decision_record import read_decision
 from autoscaler_operator.adapters.lambda_concurrency import LambdaConcurrency, lambda_client
 from autoscaler_operator.adapters.local_workers import LocalWorkerPool
 from autoscaler_operator.adapters.prometheus import PrometheusReader
@@ -27,6 +26,7 @@ from autoscaler_operator.local import run_local
 from autoscaler_operator.policy import LOCAL_UTILIZATION_QUERY, parse_policy
 from autoscaler_operator.reconcile import Adapters
 from autoscaler_operator.settings import OperatorSettings
+from exam_stack.localstack.ports import free_port, wait_for_port
 
 from .conftest import wait_for_prometheus_value
 
@@ -36,7 +36,7 @@ pytestmark = pytest.mark.slow
 async def test_worker_pool_runs_real_graders_with_metrics_and_drains_them(redis_server_session):
     base = free_port()
     pool = LocalWorkerPool(
-        [sys.executable, "-m", "assessment_engine.cli", "worker"],
+        [sys.executable, "-m", "assessment_engine.worker"],
         redis_url=redis_server_session.url, metrics_base_port=base, stop_timeout=30,
     )  # fmt: skip
     try:

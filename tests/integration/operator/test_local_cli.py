@@ -13,9 +13,9 @@ import pytest
 import redis.asyncio as aioredis
 import yaml
 
-from assessment_engine.localstack.ports import free_port
-from assessment_engine.overflow.decision_record import read_decision
+from assessment_engine.contracts.decision_record import read_decision
 from autoscaler_operator.policy import LOCAL_UTILIZATION_QUERY
+from exam_stack.localstack.ports import free_port
 
 from .conftest import wait_for_prometheus_value
 
@@ -39,7 +39,7 @@ async def test_local_command_publishes_decisions_and_serves_operator_metrics(
     port = free_port()
     env = {**os.environ, "OPERATOR_REDIS_URL": redis_server_session.url}
     process = subprocess.Popen(  # noqa: ASYNC220 - started once, awaited below
-        [sys.executable, "-m", "assessment_engine.cli", "operator", "local",
+        [sys.executable, "-m", "exam_stack.cli", "operator", "local",
          "--policy", str(policy), "--no-workers", "--metrics-port", str(port)],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )  # fmt: skip
@@ -72,7 +72,7 @@ def test_local_command_rejects_an_invalid_policy(tmp_path):
         "kind": "OverflowPolicy", "spec": {"overflowThreshold": 0.5, "releaseThreshold": 0.6},
     }))  # fmt: skip
     result = subprocess.run(
-        [sys.executable, "-m", "assessment_engine.cli", "operator", "local", "--policy",
+        [sys.executable, "-m", "exam_stack.cli", "operator", "local", "--policy",
          str(policy)], capture_output=True, timeout=60, check=False,
     )  # fmt: skip
     assert result.returncode == 2

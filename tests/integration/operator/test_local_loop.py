@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 import pytest
 import redis.asyncio as aioredis
 
-from assessment_engine.overflow.decision_record import effective_mode, read_decision
+from assessment_engine.contracts.decision_record import effective_mode, read_decision
 from autoscaler_operator.adapters.prometheus import PrometheusReader
 from autoscaler_operator.adapters.publisher import DecisionPublisher
 from autoscaler_operator.local import run_local

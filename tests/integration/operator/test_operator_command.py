@@ -11,8 +11,8 @@ import sys
 import httpx
 import pytest
 
-from assessment_engine.localstack.ports import free_port
 from autoscaler_operator.policy import LOCAL_UTILIZATION_QUERY
+from exam_stack.localstack.ports import free_port
 
 from .conftest import wait_for_prometheus_value
 
@@ -28,7 +28,7 @@ async def test_run_command_serves_liveness_and_reconciles_policies(
     port = free_port()
     env = {**os.environ, "OPERATOR_REDIS_URL": redis_server_session.url}
     process = subprocess.Popen(  # noqa: ASYNC220 - one process, awaited below
-        [sys.executable, "-m", "assessment_engine.cli", "operator", "run",
+        [sys.executable, "-m", "exam_stack.cli", "operator", "run",
          "--liveness", f"http://127.0.0.1:{port}/healthz"],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )  # fmt: skip

@@ -18,8 +18,8 @@ from botocore.config import Config
 from prometheus_client import CollectorRegistry
 from pydantic import TypeAdapter
 
+from assessment_engine.contracts.decision_record import DecisionRecord, publish_decision
 from assessment_engine.grading.models import Question
-from assessment_engine.overflow.decision_record import DecisionRecord, publish_decision
 from assessment_engine.overflow.dispatcher import Dispatcher
 from assessment_engine.overflow.settings import DispatcherSettings
 from assessment_engine.storage.models import NewSubmission

@@ -1,7 +1,10 @@
-"""Event and response models of the grading function (the dispatcher builds the same shapes).
+"""The grading-batch wire format: the Lambda invoke payload and the function's response.
 
-A batch event is ``{"items": [GradingItem, ...]}``; items are validated one by one so that one
-malformed item becomes a failure entry instead of failing the whole batch. The response is
+One definition for both sides: the dispatcher (``assessment_engine.overflow.batch``) builds
+``GradingBatch`` payloads from queued work and reads ``BatchResponse`` entries back; the grading
+function (``overflow_functions.grading_function``) parses the same models. A batch event is
+``{"items": [GradingItem, ...]}``; items are validated one by one so that one malformed item
+becomes a failure entry instead of failing the whole batch. The response is
 ``{"results": [ItemResult], "failures": [ItemFailure], "sandbox": SandboxInfo | null}``;
 ``sandbox`` names the isolation layer code questions ran on (null when the batch had none). The
 dispatcher reads only ``results`` and ``failures``; grades never depend on the layer.
