@@ -1,4 +1,4 @@
-"""Per-application dependencies: Redis client, settings, clock, grading queue.
+"""Per-application dependencies: the Redis client, settings and the clock.
 
 ``create_app`` builds one :class:`AppContext` and stores it on ``app.state``; routes get it with
 ``Depends(get_context)`` and settings with ``Depends(get_settings)``. The clock is the server's

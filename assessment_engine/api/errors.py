@@ -83,9 +83,9 @@ def from_rule(exc: rules.ExamRuleError) -> ApiError:
 
 
 def from_storage(exc: storage.StorageError) -> ApiError:
-    if isinstance(exc, storage.NotFoundError):
+    if isinstance(exc, storage.RecordNotFoundError):
         return ApiError(404, "not_found", str(exc))
-    if isinstance(exc, storage.ConflictError):
+    if isinstance(exc, storage.ImmutableRecordError):
         return ApiError(409, "conflict", str(exc))
     return ApiError(500, "corrupt_record", "a stored record could not be read")
 

@@ -27,18 +27,18 @@ from prometheus_client import CollectorRegistry
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from assessment_engine.contracts.decision_record import DecisionRecord
 from assessment_engine.grading import GRADER_VERSION
 from assessment_engine.metrics import GradingMetrics
 from assessment_engine.overflow.backoff import Backoff
 from assessment_engine.overflow.batch import build_payload, split_response
 from assessment_engine.overflow.cost import CostModel, billed_ms_from_log
-from assessment_engine.overflow.decision_record import DecisionRecord
 from assessment_engine.overflow.errors import InvokeFailedError, InvokeThrottledError
 from assessment_engine.overflow.invoker import InvokeResult, LambdaInvoker
 from assessment_engine.overflow.metrics import OverflowMetrics
 from assessment_engine.overflow.settings import DispatcherSettings
 from assessment_engine.overflow.watcher import DecisionWatcher
-from assessment_engine.storage.errors import NotFoundError
+from assessment_engine.storage.errors import RecordNotFoundError
 from assessment_engine.storage.models import GradingJob, GradingWork
 from assessment_engine.storage.queue import GradingQueue
 
@@ -133,12 +133,11 @@ class Dispatcher:
         but we never started: they are ours in the consumer group, so without this the cluster
         workers would see them only after the lease. Cheap when there are none (no Redis call).
         """
-        # GradingQueue has no public count of its read-ahead; close() releases exactly these.
-        held = len(self.queue._buffer)
+        held = self.queue.read_ahead
         if not held and not close:
             return
         try:
-            await self.queue.close()
+            await self.queue.hand_back_read_ahead()
         except (RedisConnectionError, RedisTimeoutError, OSError):
             log.warning("could not hand back %d claimed jobs; their lease frees them", held)
             return
@@ -214,9 +213,12 @@ class Dispatcher:
         if isinstance(sandbox, dict):  # the batch had code questions
             self.metrics.sandbox_batches.labels(str(sandbox.get("layer", "unknown"))).inc()
         split = split_response(result.body, list(jobs_by_sid), GRADER_VERSION)
+        works_by_sid = {work.submission_id: work for work in works}
         for sid, grade in split.grades.items():
             job = jobs_by_sid[sid]
-            wrote = await self.queue.complete(job, grade, "lambda", self.settings.consumer)
+            wrote = await self.queue.complete(
+                job, works_by_sid[sid], grade, "lambda", self.settings.consumer
+            )
             self.metrics.spilled.inc()
             outcome = "graded" if wrote else "duplicate"
             self.grading_metrics.graded.labels(outcome, "lambda").inc()
@@ -238,7 +240,7 @@ class Dispatcher:
                 continue
             try:
                 work = await self.queue.load_work(job)
-            except NotFoundError as exc:
+            except RecordNotFoundError as exc:
                 await self.queue.fail(job, str(exc))
                 self.grading_metrics.graded.labels("failed", "lambda").inc()
                 continue

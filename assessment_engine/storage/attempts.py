@@ -1,6 +1,9 @@
-"""Attempts, autosaved answers, the submit claim, the auto-submit index and admission tokens.
+"""Attempts, autosaved answers, the submit claim, the submit step, the auto-submit index and
+admission tokens.
 
-Called by the API's services and its auto-submit sweeper. Per-exam keys use the storage
+Called by the API's services and its auto-submit sweeper. ``store_submission`` is the submit's
+durable step (the submission accepted and recorded on the attempt); ``announce_submission`` the
+round trip after it. Per-exam keys use the storage
 package's hash-tagged prefix ``exam:{<exam_id>}``; the cross-exam sorted set
 ``attempts:running`` indexes running attempts by the instant their grace ends (the sweeper's
 work list; entries are re-scored when a deadline moves). Autosave and admission run as Lua
@@ -10,7 +13,7 @@ scripts so each is one atomic step.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -29,7 +32,14 @@ from assessment_engine.exams.errors import (
 from assessment_engine.exams.models import Attempt, Exam
 from assessment_engine.storage import keys
 from assessment_engine.storage._redis import LuaScript, text
+from assessment_engine.storage.events import EventType, publish_event
 from assessment_engine.storage.exams import CACHE, exam_key, revision_key
+from assessment_engine.storage.models import NewSubmission, Receipt
+from assessment_engine.storage.submissions import (
+    accept_submission_and_set,
+    new_submission_id,
+    publish_accepted,
+)
 
 RUNNING = "attempts:running"
 _MAX_CAS_RETRIES = 50
@@ -382,3 +392,82 @@ async def take_admission_token(
     return AdmissionDecision(
         bool(int(allowed)), BucketState(float(text(tokens)), now), float(text(retry))
     )
+
+
+Recorder = Callable[[Attempt, str, datetime], Attempt]
+"""(stored attempt, submission id, received at) -> the attempt with that submission recorded."""
+
+
+@dataclass(frozen=True)
+class StoredSubmission:
+    """The outcome of :func:`store_submission`."""
+
+    attempt: Attempt
+    """The attempt as stored after the step."""
+    receipt: Receipt
+    recorded_in_accept: bool
+    """True when the attempt was written in the accept's own atomic step."""
+
+
+@dataclass(frozen=True)
+class PendingEvent:
+    """An event to publish with :func:`announce_submission` (see ``storage.events``)."""
+
+    type: EventType
+    exam_id: str
+    data: dict[str, Any]
+
+
+async def store_submission(
+    redis: aioredis.Redis, submission: NewSubmission, attempt: Attempt, record: Recorder
+) -> StoredSubmission:
+    """Accept ``submission`` (atomic, durable, idempotent) and record it on the attempt.
+
+    ``attempt`` is the attempt as read before; ``submission.received_at`` is required. The
+    attempt ``record`` returns is written in the accept's own atomic step when the stored
+    attempt is still the one read (one fsync); for a duplicate, or an attempt changed in
+    between, ``record`` is applied to the current attempt under WATCH after. Idempotency key:
+    (exam_id, student_id, idempotency_key) of the submission; ``record`` must leave a
+    finished attempt as it is, so a repeat changes nothing.
+    """
+    if submission.received_at is None:
+        raise ValueError("store_submission needs the submission's received_at")
+    sid = new_submission_id()
+    recorded = record(attempt, sid, submission.received_at)
+    key = attempt_key(submission.exam_id, submission.student_id)
+    receipt, written = await accept_submission_and_set(
+        redis,
+        submission,
+        submission_id=sid,
+        companion=(key, attempt.model_dump_json(), recorded.model_dump_json()),
+    )
+    if written:
+        return StoredSubmission(recorded, receipt, recorded_in_accept=True)
+    received = datetime.fromisoformat(receipt.received_at.replace("Z", "+00:00"))
+    updated = await update_attempt(
+        redis,
+        submission.exam_id,
+        submission.student_id,
+        lambda current: record(current, receipt.submission_id, received),
+    )
+    return StoredSubmission(updated, receipt, recorded_in_accept=False)
+
+
+async def announce_submission(
+    redis: aioredis.Redis,
+    submission: NewSubmission,
+    stored: StoredSubmission,
+    events: Sequence[PendingEvent] = (),
+) -> None:
+    """After :func:`store_submission`, in one round trip: the sweeper index entry goes (when
+    the accept recorded the attempt; ``update_attempt`` already drops it otherwise), then
+    ``submission.accepted`` (not for a duplicate) and ``events``."""
+    async with redis.pipeline(transaction=False) as pipe:
+        if stored.recorded_in_accept:
+            pipe.zrem(RUNNING, running_member(submission.exam_id, submission.student_id))
+        if not stored.receipt.duplicate:
+            await publish_accepted(pipe, submission, stored.receipt)
+        for event in events:
+            await publish_event(pipe, event.type, event.exam_id, event.data)
+        if len(pipe):
+            await pipe.execute()

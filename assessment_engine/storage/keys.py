@@ -1,10 +1,14 @@
-"""Redis key layout of submissions, results, question banks and the grading queue.
+"""The hash-tagged exam prefix, and the keys of submissions, results, question banks and the
+grading queue.
 
-Every per-exam key carries the exam id as a hash tag (``exam:{<exam_id>}:...``), so all keys of
-one exam live in one Redis Cluster slot and the multi-key atomic steps (accept, complete,
-dead-letter) stay legal on a cluster. The only cross-exam keys are the registry of grading
-streams and the domain-event stream. ``docs/data-model.md`` documents types and lifetimes;
-every module of ``assessment_engine.storage`` builds its keys here and nowhere else.
+Every per-exam key carries the exam id as a hash tag (``exam:{<exam_id>}:...``, built by
+:func:`exam_prefix`), so all keys of one exam live in one Redis Cluster slot and the multi-key
+atomic steps (accept, complete, dead-letter) stay legal on a cluster. Keys of exams and attempts
+are defined next to their code (``storage.exams``, ``storage.attempts``) on the same prefix.
+Cross-exam keys, each touched alone and never in a multi-key step: the registry of grading
+streams and the domain-event stream (here), the running-attempts index (``attempts.RUNNING``) and
+the exam schedule and closing indexes (``exams.SCHEDULE``, ``exams.CLOSING``).
+``docs/data-model.md`` documents every key's type and lifetime.
 """
 
 from __future__ import annotations

@@ -25,7 +25,6 @@ from assessment_engine.storage import deadletters, keys, results
 from assessment_engine.storage._redis import entry_time, text, text_map, utc_now
 from assessment_engine.storage.events import publish_event, stable_event_id
 from assessment_engine.storage.models import (
-    DeadLetter,
     ExamQueueStats,
     GradedBy,
     GradingJob,
@@ -284,25 +283,28 @@ class GradingQueue:
         )
 
     async def complete(
-        self, job: GradingJob, result: SubmissionGrade, graded_by: GradedBy, grader_id: str
+        self,
+        job: GradingJob,
+        work: GradingWork,
+        result: SubmissionGrade,
+        graded_by: GradedBy,
+        grader_id: str,
     ) -> bool:
         """Store the final result, publish ``submission.graded``, ack; True iff this call wrote it.
 
-        Idempotency key: (submission_id, key_version). Any number of calls for the same pair,
-        from workers or Lambda, store one result and publish one event (event id
+        ``work`` is what :meth:`load_work` returned for ``job`` (the submission is not read
+        again). Idempotency key: (submission_id, key_version). Any number of calls for the same
+        pair, from workers or Lambda, store one result and publish one event (event id
         ``stable_event_id(exam, submission, key_version, "graded")``); every call acks the job.
         The event is published before the job is acked, so a crash in between leaves the job
         pending; the next grader finds the orphaned result and publishes its event.
         """
-        submission = await get_submission(self.redis, job.exam_id, job.submission_id)
-        total, max_total, questions = results.summarise(
-            result, submission.answers, submission.question_ids
-        )
+        total, max_total, questions = results.summarise(result, work.answers, work.question_ids)
         stored = StoredResult(
             exam_id=job.exam_id,
             submission_id=job.submission_id,
-            attempt_id=submission.attempt_id,
-            student_id=submission.student_id,
+            attempt_id=work.attempt_id,
+            student_id=work.student_id,
             key_version=job.key_version,
             total=total,
             max_total=max_total,
@@ -311,7 +313,7 @@ class GradingQueue:
             graded_by=graded_by,
             grader_id=grader_id,
             graded_at=utc_now(),
-            received_at=submission.received_at,
+            received_at=work.received_at,
         )
         outcome = await results.write_result(self.redis, stored, self.lease_ms)
         if outcome != "exists":
@@ -362,11 +364,29 @@ class GradingQueue:
         )
         self._reclaimed_at = float("-inf")
 
-    async def close(self) -> None:
-        """Release jobs claimed into this handle's buffer but never handed out (shutdown)."""
+    @property
+    def read_ahead(self) -> int:
+        """Jobs claimed into this handle's buffer but not yet handed out by :meth:`claim`.
+
+        ``claim`` reads at least one job per exam stream, so with more exams than the count
+        asked for, jobs wait here; they are this consumer's in the group until handed back.
+        """
+        return len(self._buffer)
+
+    async def hand_back_read_ahead(self) -> int:
+        """Release every read-ahead job at once (see :meth:`release`); how many there were.
+
+        No Redis call when there are none. The dispatcher calls this whenever it stops
+        spilling, so cluster workers get those jobs now rather than after the lease.
+        """
         buffered, self._buffer = self._buffer, []
         for job in buffered:
             await self.release(job)
+        return len(buffered)
+
+    async def close(self) -> None:
+        """Hand back the read-ahead jobs (shutdown)."""
+        await self.hand_back_read_ahead()
 
     async def fail(self, job: GradingJob, error: str, retry_in_ms: int = 1000) -> bool:
         """Count a failed grading of ``job``; True if it was moved to the dead-letter stream.
@@ -434,22 +454,6 @@ class GradingQueue:
             dead_letters=sum(e.dead_letters for e in exams),
             exams=exams,
         )
-
-    async def get_result(
-        self, exam_id: str, submission_id: str, key_version: int | None = None
-    ) -> StoredResult:
-        """See :func:`assessment_engine.storage.results.get_result`."""
-        return await results.get_result(self.redis, exam_id, submission_id, key_version)
-
-    async def list_results(self, exam_id: str) -> list[StoredResult]:
-        """See :func:`assessment_engine.storage.results.list_results`."""
-        return await results.list_results(self.redis, exam_id)
-
-    async def list_dead_letters(self, exam_id: str) -> list[DeadLetter]:
-        return await deadletters.list_dead_letters(self.redis, exam_id)
-
-    async def retry_dead_letter(self, exam_id: str, dead_id: str) -> str:
-        return await deadletters.retry_dead_letter(self.redis, exam_id, dead_id)
 
 
 def _id_key(entry_id: str) -> tuple[int, int]:

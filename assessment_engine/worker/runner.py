@@ -1,9 +1,10 @@
 """The grader worker: claims jobs from the grading queue, grades them off the loop, completes.
 
-Started by ``assessment-engine worker`` (:mod:`.cli`). One asyncio loop runs the claim loop,
-the lease heartbeat, the busy-ratio sampler and the queue-stats exporter; ``grade_submission``
-runs in a process (or thread) pool with one slot per unit of concurrency so CPU-bound grading
-never stalls the heartbeat. SIGTERM stops claiming, lets in-flight jobs finish and exits.
+Started by ``assessment-engine worker`` or ``python -m assessment_engine.worker`` (:mod:`.cli`).
+One asyncio loop runs the claim loop, the lease heartbeat, the busy-ratio sampler and the
+queue-stats exporter; ``grade_submission`` runs in a process (or thread) pool with one slot per
+unit of concurrency so CPU-bound grading never stalls the heartbeat. SIGTERM stops claiming,
+lets in-flight jobs finish and exits.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import logging
 import multiprocessing
 import time
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from datetime import UTC, datetime
 
 import redis.asyncio as aioredis
 from prometheus_client import CollectorRegistry
@@ -26,7 +28,6 @@ from assessment_engine.metrics import (
     collect_queue_stats,
     sample_busy,
 )
-from assessment_engine.storage._redis import utc_now
 from assessment_engine.storage.client import create_redis
 from assessment_engine.storage.models import GradedBy, GradingJob
 from assessment_engine.storage.queue import GradingQueue
@@ -146,10 +147,10 @@ class Worker:
                 await asyncio.sleep(self.settings.debug_grade_delay_s)
             loop = asyncio.get_running_loop()
             grade = await loop.run_in_executor(self.executor, grade_work, work)
-            wrote = await self.queue.complete(job, grade, GRADED_BY, self.settings.worker_id)
+            wrote = await self.queue.complete(job, work, grade, GRADED_BY, self.settings.worker_id)
             outcome = "graded" if wrote else "duplicate"
             if wrote:
-                latency = (utc_now() - job.enqueued_at).total_seconds()
+                latency = (datetime.now(UTC) - job.enqueued_at).total_seconds()
                 self.grading_metrics.latency.labels(GRADED_BY).observe(max(0.0, latency))
             log.info("job %s of %s: %s", job.entry_id, job.submission_id, outcome)
         except Exception as exc:  # any grading or storage error counts as one failed delivery

@@ -1,11 +1,14 @@
 """Errors of the grading function, named by what the dispatcher should do next.
 
     GradingFunctionError        base
-    └── ItemRejectedError       one item is malformed (bad shape, missing question): its job
-                                should be failed (dead-lettered after retries), not re-spilled
+    └── BatchTooLargeError      more items than ``max_batch_size``: the whole invoke fails
+                                (``FunctionError: Unhandled``); the dispatcher hands the batch
+                                back to the cluster and should send smaller batches
 
-Per-item errors become ``failures`` entries in the response (``error_type`` = class name);
-only a batch that is not a batch at all fails the invocation (``FunctionError: Unhandled``).
+Everything wrong with one item (bad shape, missing question, an invalid response, a sandbox
+failure) is not raised out of the handler: it becomes that item's ``failures`` entry
+(``error_type`` = the exception's class name) and the dispatcher hands that submission back.
+Only a batch that is not a batch at all, or is too large, fails the invocation.
 """
 
 from __future__ import annotations
@@ -15,5 +18,5 @@ class GradingFunctionError(Exception):
     """Base class."""
 
 
-class ItemRejectedError(GradingFunctionError, ValueError):
-    """The item cannot be graded as sent (schema or consistency problem)."""
+class BatchTooLargeError(GradingFunctionError, ValueError):
+    """The batch holds more items than this function accepts (``max_batch_size``)."""

@@ -19,11 +19,7 @@ from typing import TYPE_CHECKING, Any
 from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from assessment_engine.grading import GRADER_VERSION
-from assessment_engine.grading.submission import grade_submission
-from assessment_engine.sandbox import SandboxError, default_pool
-from overflow_functions.grading_function.errors import ItemRejectedError
-from overflow_functions.grading_function.models import (
+from assessment_engine.contracts.grading_batch import (
     BatchResponse,
     GradingBatch,
     GradingItem,
@@ -31,6 +27,10 @@ from overflow_functions.grading_function.models import (
     ItemResult,
     SandboxInfo,
 )
+from assessment_engine.grading import GRADER_VERSION
+from assessment_engine.grading.submission import grade_submission
+from assessment_engine.sandbox import SandboxError, default_pool
+from overflow_functions.grading_function.errors import BatchTooLargeError
 from overflow_functions.grading_function.observability import logger, metrics, tracer
 from overflow_functions.grading_function.settings import FunctionSettings
 
@@ -129,7 +129,7 @@ class BatchGrader:
     @tracer.capture_method
     def grade_batch(self, batch: GradingBatch) -> BatchResponse:
         if len(batch.items) > self.settings.max_batch_size:
-            raise ItemRejectedError(f"batch larger than {self.settings.max_batch_size} items")
+            raise BatchTooLargeError(f"batch larger than {self.settings.max_batch_size} items")
         response = BatchResponse()
         ran_code = False
         for raw in batch.items:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from assessment_engine.api.auth import Principal
@@ -29,22 +30,10 @@ from assessment_engine.exams.timing import final_instant
 from assessment_engine.grading.student_view import student_view
 from assessment_engine.storage import attempts as store
 from assessment_engine.storage.attempts import SavedAnswer
-from assessment_engine.storage.events import EventType, publish_event
+from assessment_engine.storage.events import publish_event
 from assessment_engine.storage.models import NewSubmission, Receipt
 from assessment_engine.storage.questions import load_questions
-from assessment_engine.storage.submissions import (
-    accept_submission_and_set,
-    find_receipt,
-    new_submission_id,
-    publish_accepted,
-)
-
-
-@dataclass(frozen=True)
-class PendingEvent:
-    type: EventType
-    exam_id: str
-    data: dict[str, Any]
+from assessment_engine.storage.submissions import find_receipt
 
 
 @dataclass(frozen=True)
@@ -138,6 +127,50 @@ async def sweep_one(ctx: AppContext, exam_id: str, student_id: str) -> None:
         await store.reschedule(ctx.redis, exam_id, student_id, await _final_at(ctx, exam, attempt))
 
 
+def _record_submission(
+    current: Attempt,
+    submission_id: str,
+    received_at: datetime,
+    *,
+    plan: lifecycle.SubmitPlan,
+    idempotency_key: str,
+    terminated: bool,
+) -> Attempt:
+    """``store.Recorder`` of a submit: a finished attempt stays as it is."""
+    if current.finished:
+        return current
+    return lifecycle.record_submit(
+        current,
+        plan,
+        submission_id=submission_id,
+        received_at=received_at,
+        idempotency_key=idempotency_key,
+        terminated=terminated,
+    )
+
+
+def _submitted_event(
+    stored: store.StoredSubmission, plan: lifecycle.SubmitPlan, terminated: bool
+) -> store.PendingEvent | None:
+    """``attempt.submitted``/``attempt.terminated`` when this submit recorded the attempt."""
+    attempt, receipt = stored.attempt, stored.receipt
+    if attempt.submission_id != receipt.submission_id or receipt.duplicate:
+        return None
+    return store.PendingEvent(
+        "attempt.terminated" if terminated else "attempt.submitted",
+        attempt.exam_id,
+        {
+            "attempt_id": attempt.attempt_id,
+            "student_id": attempt.student_id,
+            "submission_id": receipt.submission_id,
+            "submitted_at": plan.submitted_at.isoformat(),
+            "received_at": receipt.received_at,
+            "late": plan.late,
+            "auto_submitted": plan.auto,
+        },
+    )
+
+
 async def complete(
     ctx: AppContext,
     exam: Exam,
@@ -148,13 +181,11 @@ async def complete(
     *,
     terminated: bool = False,
 ) -> Submitted:
-    """Store the submission (atomic, idempotent), then record it on the attempt.
+    """Store the submission and record it on the attempt (one atomic step), then announce it.
 
-    ``saved`` are the answers read with the submit claim. The attempt is recorded in the
-    accept's own atomic step when it is unchanged since it was read (else under WATCH after);
-    ``submission.accepted`` and ``attempt.submitted`` follow in one more round trip.
+    ``saved`` are the answers read with the submit claim. Idempotency key: (exam_id,
+    student_id, idempotency_key): a repeat returns the first receipt and changes nothing.
     """
-    received_at = _millis(ctx.now())
     submission = NewSubmission(
         exam_id=exam.exam_id,
         attempt_id=attempt.attempt_id,
@@ -163,71 +194,17 @@ async def complete(
         answers={qid: s.answer for qid, s in saved.items() if qid in attempt.question_ids},
         question_ids=list(attempt.question_ids),
         key_version=exam.key_version,
-        received_at=received_at,
+        received_at=_millis(ctx.now()),
         late=plan.late,
         auto_submitted=plan.auto,
     )
-
-    def record(current: Attempt, submission_id: str, received: datetime) -> Attempt:
-        if current.finished:
-            return current
-        return lifecycle.record_submit(
-            current,
-            plan,
-            submission_id=submission_id,
-            received_at=received,
-            idempotency_key=idempotency_key,
-            terminated=terminated,
-        )
-
-    # The attempt as it will be if the accept finds it unchanged: recorded in the same step.
-    sid = new_submission_id()
-    recorded = record(attempt, sid, received_at)
-    key = store.attempt_key(exam.exam_id, attempt.student_id)
-    receipt, written = await accept_submission_and_set(
-        ctx.redis,
-        submission,
-        submission_id=sid,
-        companion=(key, attempt.model_dump_json(), recorded.model_dump_json()),
+    record = partial(
+        _record_submission, plan=plan, idempotency_key=idempotency_key, terminated=terminated
     )
-    if written:
-        updated = recorded
-    else:  # a duplicate, or the attempt changed in between: record onto the current one
-        received = datetime.fromisoformat(receipt.received_at.replace("Z", "+00:00"))
-        updated = await store.update_attempt(
-            ctx.redis,
-            exam.exam_id,
-            attempt.student_id,
-            lambda current: record(current, receipt.submission_id, received),
-        )
-    event = None
-    if updated.submission_id == receipt.submission_id and not receipt.duplicate:
-        event = PendingEvent(
-            "attempt.terminated" if terminated else "attempt.submitted",
-            exam.exam_id,
-            {
-                "attempt_id": updated.attempt_id,
-                "student_id": updated.student_id,
-                "submission_id": receipt.submission_id,
-                "submitted_at": plan.submitted_at.isoformat(),
-                "received_at": receipt.received_at,
-                "late": plan.late,
-                "auto_submitted": plan.auto,
-            },
-        )
-    # After the atomic step, in one round trip: the sweeper index entry goes, then the events
-    # (``publish_event`` only queues its XADD on a pipeline). The deferred event the route
-    # would publish after responding costs nothing extra here, so none is deferred.
-    async with ctx.redis.pipeline(transaction=False) as pipe:
-        if written:
-            pipe.zrem(store.RUNNING, store.running_member(exam.exam_id, attempt.student_id))
-        if not receipt.duplicate:
-            await publish_accepted(pipe, submission, receipt)
-        if event is not None:
-            await publish_event(pipe, event.type, event.exam_id, event.data)
-        if len(pipe):
-            await pipe.execute()
-    return Submitted(updated, receipt)
+    stored = await store.store_submission(ctx.redis, submission, attempt, record)
+    event = _submitted_event(stored, plan, terminated)
+    await store.announce_submission(ctx.redis, submission, stored, [event] if event else [])
+    return Submitted(stored.attempt, stored.receipt)
 
 
 def _receipt_of(attempt: Attempt) -> Receipt:

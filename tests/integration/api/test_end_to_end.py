@@ -18,7 +18,7 @@ async def grade_pending(api: Api) -> int:
         for job in jobs:
             work = await queue.load_work(job)
             grade = grade_submission(work.questions, work.answers, work.question_ids)
-            await queue.complete(job, grade, "cluster", "test-worker")
+            await queue.complete(job, work, grade, "cluster", "test-worker")
             done += 1
     return done
 

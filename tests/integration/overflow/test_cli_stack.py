@@ -12,8 +12,9 @@ from pathlib import Path
 import httpx
 import yaml
 
-from assessment_engine.localstack.ports import free_port, wait_for_port
 from assessment_engine.storage.queue import GradingQueue
+from assessment_engine.storage.results import list_results
+from exam_stack.localstack.ports import free_port, wait_for_port
 from overflow_functions.build import HANDLER, build
 
 from .conftest import decision, publish, seed, wait_until
@@ -85,14 +86,14 @@ async def test_turning_the_decision_to_overflow_grades_queued_work_on_lambda(
         submitted = await seed(redis_client, 5)
         await asyncio.sleep(0.5)
         queue = GradingQueue(redis_client)
-        assert await queue.list_results("exam-1") == []  # no decision yet: nothing spilled
+        assert await list_results(queue.redis, "exam-1") == []  # no decision yet: nothing spilled
         await publish(redis_client, decision(function="exam-overflow-grader"))
 
         async def all_graded() -> bool:
-            return len(await queue.list_results("exam-1")) == len(submitted)
+            return len(await list_results(queue.redis, "exam-1")) == len(submitted)
 
         await wait_until(all_graded, within=60)
-        results = await queue.list_results("exam-1")
+        results = await list_results(queue.redis, "exam-1")
         assert {r.graded_by for r in results} == {"lambda"}
         assert {r.grader_id for r in results} == {"dispatcher-cli"}
         async with httpx.AsyncClient() as http:

@@ -11,7 +11,7 @@ from pydantic import TypeAdapter
 from assessment_engine.grading.models import Question
 from assessment_engine.grading.submission import SubmissionGrade, grade_submission
 from assessment_engine.storage import keys
-from assessment_engine.storage.queue import GradingQueue
+from assessment_engine.storage.results import list_results
 
 from .conftest import (
     GRADER,
@@ -36,7 +36,7 @@ def expected(answers: dict[str, Any]) -> SubmissionGrade:
 
 
 async def results(redis: Any) -> dict[str, Any]:
-    return {r.submission_id: r for r in await GradingQueue(redis).list_results(EXAM)}
+    return {r.submission_id: r for r in await list_results(redis, EXAM)}
 
 
 async def graded_events(redis: Any) -> list[str]:

@@ -14,6 +14,7 @@ from typing import Any
 
 from assessment_engine.storage import keys
 from assessment_engine.storage.queue import DEFAULT_GROUP, GradingQueue
+from assessment_engine.storage.results import list_results
 
 from .conftest import (
     decision,
@@ -51,7 +52,7 @@ async def _held_by(redis: Any, consumer: str, *, leased_only: bool = False) -> i
 
 async def _results(redis: Any) -> list[Any]:
     queue = GradingQueue(redis)
-    return [r for exam in EXAMS for r in await queue.list_results(exam)]
+    return [r for exam in EXAMS for r in await list_results(queue.redis, exam)]
 
 
 async def _all_graded(redis: Any, n: int) -> bool:

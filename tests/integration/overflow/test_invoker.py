@@ -6,7 +6,6 @@ import time
 
 import pytest
 
-from assessment_engine.localstack.ports import free_port
 from assessment_engine.overflow.errors import (
     FunctionFailedError,
     InvokeRejectedError,
@@ -15,6 +14,7 @@ from assessment_engine.overflow.errors import (
     LambdaUnavailableError,
 )
 from assessment_engine.overflow.invoker import LambdaInvoker
+from exam_stack.localstack.ports import free_port
 
 from .conftest import dispatcher_settings, lambda_client
 

@@ -8,10 +8,11 @@ import pytest
 import redis.asyncio as aioredis
 
 from assessment_engine.storage import keys
+from assessment_engine.storage.deadletters import list_dead_letters, retry_dead_letter
 from assessment_engine.storage.errors import DeadLetterNotFoundError, ResultNotFoundError
 from assessment_engine.storage.events import read_events
 from assessment_engine.storage.queue import GradingQueue
-from assessment_engine.storage.results import write_result
+from assessment_engine.storage.results import get_result, list_results, write_result
 from assessment_engine.storage.submissions import (
     accept_submission,
     enqueue_grading,
@@ -62,9 +63,10 @@ async def test_complete_writes_result_acks_and_publishes_graded_event(
     q = queue(redis_client)
     [job] = await q.claim("w1", count=1, block_ms=10)
 
-    assert await q.complete(job, grade(await q.load_work(job)), "cluster", "w1")
+    work = await q.load_work(job)
+    assert await q.complete(job, work, grade(work), "cluster", "w1")
 
-    result = await q.get_result(exam_id, receipt.submission_id)
+    result = await get_result(q.redis, exam_id, receipt.submission_id)
     assert (result.total, result.max_total, result.graded_by) == (3.0, 3.0, "cluster")
     assert [g.question_id for g in result.questions] == ["q2", "q1"]
     stats = await q.stats()
@@ -98,15 +100,15 @@ async def test_duplicate_delivery_yields_one_result_and_one_event(
     assert again.deliveries == 2
 
     wrote = await asyncio.gather(
-        q.complete(again, grade(work), "lambda", "fn-1"),
-        q.complete(job, grade(work), "cluster", "w1"),
-        *(q.complete(job, grade(work), "cluster", "w1") for _ in range(5)),
+        q.complete(again, work, grade(work), "lambda", "fn-1"),
+        q.complete(job, work, grade(work), "cluster", "w1"),
+        *(q.complete(job, work, grade(work), "cluster", "w1") for _ in range(5)),
     )
 
     assert sum(wrote) == 1
     assert (await exam_counts(redis_client, exam_id))["graded"] == 1
     assert len(await graded_events(redis_client)) == 1
-    assert len(await q.list_results(exam_id)) == 1
+    assert len(await list_results(q.redis, exam_id)) == 1
     assert (await q.stats()).pending == 0
 
 
@@ -171,17 +173,18 @@ async def test_failing_job_is_dead_lettered_after_max_deliveries_and_can_be_retr
 
     assert moved == [False, False, True]
     assert await q.claim("w1", count=1, block_ms=10) == []
-    [dead] = await q.list_dead_letters(exam_id)
+    [dead] = await list_dead_letters(q.redis, exam_id)
     assert (dead.submission_id, dead.deliveries, dead.error) == (receipt.submission_id, 3, "boom")
     stats = await q.stats()
     assert (stats.length, stats.pending, stats.dead_letters) == (0, 0, 1)
 
-    await q.retry_dead_letter(exam_id, dead.dead_id)
+    await retry_dead_letter(q.redis, exam_id, dead.dead_id)
     with pytest.raises(DeadLetterNotFoundError):
-        await q.retry_dead_letter(exam_id, dead.dead_id)
+        await retry_dead_letter(q.redis, exam_id, dead.dead_id)
     [job] = await q.claim("w1", count=1, block_ms=10)
-    assert await q.complete(job, grade(await q.load_work(job)), "cluster", "w1")
-    assert await q.list_dead_letters(exam_id) == []
+    work = await q.load_work(job)
+    assert await q.complete(job, work, grade(work), "cluster", "w1")
+    assert await list_dead_letters(q.redis, exam_id) == []
 
 
 async def test_job_whose_consumers_keep_crashing_is_dead_lettered_at_reclaim(
@@ -197,7 +200,7 @@ async def test_job_whose_consumers_keep_crashing_is_dead_lettered_at_reclaim(
     await asyncio.sleep(LEASE_MS / 1000 + 0.1)
 
     assert await q.claim("w3", count=1, block_ms=10) == []
-    [dead] = await q.list_dead_letters(exam_id)
+    [dead] = await list_dead_letters(q.redis, exam_id)
     assert dead.deliveries == 3
     assert "without completing" in dead.error
     assert q.dead_lettered == 1
@@ -208,20 +211,22 @@ async def test_regrade_writes_a_result_per_key_version(redis_client: aioredis.Re
     receipt = await accept_submission(redis_client, submission(exam_id))
     q = queue(redis_client)
     [job] = await q.claim("w1", count=1, block_ms=10)
-    await q.complete(job, grade(await q.load_work(job)), "cluster", "w1")
+    work = await q.load_work(job)
+    await q.complete(job, work, grade(work), "cluster", "w1")
 
     await enqueue_grading(redis_client, exam_id, receipt.submission_id, 2)
     [regrade] = await q.claim("w1", count=1, block_ms=10)
-    await q.complete(regrade, grade(await q.load_work(regrade)), "cluster", "w1")
+    work = await q.load_work(regrade)
+    await q.complete(regrade, work, grade(work), "cluster", "w1")
 
-    v1 = await q.get_result(exam_id, receipt.submission_id, key_version=1)
-    latest = await q.get_result(exam_id, receipt.submission_id)
+    v1 = await get_result(q.redis, exam_id, receipt.submission_id, key_version=1)
+    latest = await get_result(q.redis, exam_id, receipt.submission_id)
     assert (v1.key_version, v1.total) == (1, 3.0)
     assert (latest.key_version, latest.total) == (2, 1.0)
-    [listed] = await q.list_results(exam_id)
+    [listed] = await list_results(q.redis, exam_id)
     assert listed.key_version == 2
     with pytest.raises(ResultNotFoundError):
-        await q.get_result(exam_id, "nope")
+        await get_result(q.redis, exam_id, "nope")
 
 
 async def test_orphaned_result_gets_its_event_from_the_next_grader(
@@ -233,15 +238,14 @@ async def test_orphaned_result_gets_its_event_from_the_next_grader(
     [job] = await q.claim("w1", count=1, block_ms=10)
     work = await q.load_work(job)
     # Simulate a grader that stored the result and died before publishing and acking.
-    await q.complete(job, grade(work), "cluster", "w1")
+    await q.complete(job, work, grade(work), "cluster", "w1")
     await redis_client.hset(keys.result(exam_id, job.submission_id, 1), "event", "0")
     await redis_client.xtrim(keys.DOMAIN_EVENTS, maxlen=0)
-    assert await write_result(redis_client, (await q.list_results(exam_id))[0], LEASE_MS) == (
-        "exists"
-    )
+    [stored] = await list_results(q.redis, exam_id)
+    assert await write_result(redis_client, stored, LEASE_MS) == "exists"
     await asyncio.sleep(LEASE_MS / 1000 + 0.1)
 
-    assert not await q.complete(job, grade(work), "cluster", "w2")
+    assert not await q.complete(job, work, grade(work), "cluster", "w2")
     assert len(await graded_events(redis_client)) == 1
 
 

@@ -12,8 +12,10 @@ import time
 import httpx
 import redis.asyncio as aioredis
 
+from assessment_engine.storage.deadletters import list_dead_letters
 from assessment_engine.storage.events import read_events
 from assessment_engine.storage.queue import GradingQueue
+from assessment_engine.storage.results import get_result, list_results
 from assessment_engine.storage.submissions import accept_submission, enqueue_grading, exam_counts
 from tests.integration.storage.helpers import exam_with_bank, submission
 from tests.integration.worker.conftest import StartWorker
@@ -49,7 +51,7 @@ async def test_workers_grade_every_submission_once(
         return await graded(redis_client, exam_id) >= len(receipts)
 
     await wait_until(all_graded)
-    results = await GradingQueue(redis_client).list_results(exam_id)
+    results = await list_results(redis_client, exam_id)
     assert sorted(r.submission_id for r in results) == sorted(r.submission_id for r in receipts)
     assert all(r.total == 3.0 for r in results)
     assert {r.grader_id for r in results} <= {"w0", "w1"}
@@ -79,7 +81,7 @@ async def test_job_of_a_worker_killed_mid_grading_is_graded_once_after_the_lease
         return await graded(redis_client, exam_id) == 1
 
     await wait_until(done)
-    result = await queue.get_result(exam_id, receipt.submission_id)
+    result = await get_result(queue.redis, exam_id, receipt.submission_id)
     assert result.grader_id == "rescuer"
     await asyncio.sleep(0.5)
     assert await graded(redis_client, exam_id) == 1
@@ -98,10 +100,10 @@ async def test_poison_job_is_dead_lettered_after_max_deliveries(
     queue = GradingQueue(redis_client)
 
     async def dead() -> bool:
-        return len(await queue.list_dead_letters(exam_id)) == 1
+        return len(await list_dead_letters(queue.redis, exam_id)) == 1
 
     await wait_until(dead)
-    [letter] = await queue.list_dead_letters(exam_id)
+    [letter] = await list_dead_letters(queue.redis, exam_id)
     assert letter.key_version == 9
     assert letter.deliveries == 3
     assert "QuestionsNotFoundError" in letter.error

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from assessment_engine.cli import app
+from exam_stack.cli import app
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 runner = CliRunner()

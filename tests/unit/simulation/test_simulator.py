@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assessment_engine.simulation.controller import OperatorController, policy_from_overrides
-from assessment_engine.simulation.model import Calibration, simulate
-from assessment_engine.simulation.policies import default_candidates, platform_base
-from assessment_engine.simulation.scenario import ExamSpec, Scenario, arrivals, local_surge
+from exam_stack.simulation.controller import OperatorController, policy_from_overrides
+from exam_stack.simulation.model import Calibration, simulate
+from exam_stack.simulation.policies import default_candidates, platform_base
+from exam_stack.simulation.scenario import ExamSpec, Scenario, arrivals, local_surge
 
 LOCAL_BASE = {
     "lambda": {"functionName": "exam-grader", "maxConcurrency": 8},

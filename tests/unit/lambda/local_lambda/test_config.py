@@ -30,3 +30,11 @@ def test_ordinary_variables_are_accepted() -> None:
     env = {"POWERTOOLS_SERVICE_NAME": "g", "SANDBOX_POOL_SIZE": "2", "AWS_ENDPOINT_URL": "u"}
     assert reserved_keys_error(env) is None
     assert FunctionConfig(name="f", handler="m.h", code_dir=Path("/x"), environment=env)
+
+
+def test_qualifiers_resolve_to_versions() -> None:
+    fn = FunctionConfig(name="g", handler="m.h", code_dir=".", aliases={"live": "3"})
+    assert fn.resolve(None) == "$LATEST"
+    assert fn.resolve("live") == "3"
+    assert fn.resolve("3") == "3"
+    assert fn.resolve("nope") is None
