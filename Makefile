@@ -1,5 +1,5 @@
 # One target per action; CI and people use the same ones.
-.PHONY: setup main test unit integration e2e lint format typecheck bench
+.PHONY: setup main test unit integration e2e lint imports format typecheck bench
 
 setup:
 	bash scripts/setup.sh
@@ -14,10 +14,12 @@ integration:
 e2e:
 	.venv/bin/python -m pytest tests/e2e
 lint:
-	.venv/bin/ruff check . && .venv/bin/ruff format --check assessment_engine overflow_functions autoscaler_operator platform_services tests benchmarks
+	.venv/bin/ruff check . && .venv/bin/ruff format --check assessment_engine overflow_functions autoscaler_operator platform_services exam_stack tests benchmarks
+imports:
+	.venv/bin/lint-imports --no-cache
 format:
 	.venv/bin/ruff format . && .venv/bin/ruff check --fix .
 typecheck:
-	.venv/bin/mypy assessment_engine overflow_functions autoscaler_operator platform_services
+	.venv/bin/mypy assessment_engine overflow_functions autoscaler_operator platform_services exam_stack
 bench:
 	.venv/bin/python -m benchmarks.run_all
