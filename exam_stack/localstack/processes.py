@@ -91,6 +91,8 @@ def start_redis(
     durability tests check that an acknowledged submission survives ``kill -9``.
     """
     binary = require_binary("redis-server")
+    # absolute: redis-server changes into --dir before it opens --logfile and the AOF
+    workdir = workdir.resolve()
     workdir.mkdir(parents=True, exist_ok=True)
     port = port or free_port()
     log_path = workdir / "redis.log"
@@ -184,6 +186,7 @@ def start_prometheus(
 ) -> PrometheusServer:
     """Start ``prometheus`` scraping ``jobs`` every ``scrape_interval``, storage in ``workdir``."""
     binary = require_binary("prometheus")
+    workdir = workdir.resolve()  # prometheus gets absolute paths for its files too
     workdir.mkdir(parents=True, exist_ok=True)
     port = port or free_port()
     config_path = workdir / "prometheus.yml"

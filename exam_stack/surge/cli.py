@@ -55,7 +55,8 @@ def surge(
         raise typer.Exit(3) from exc
     release_threshold = release if release is not None else round(threshold - 0.10, 2)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    out_dir = out or Path("reports") / f"surge-{stamp}"
+    # absolute, so every process the run starts finds it whatever directory it works in
+    out_dir = (out or Path("reports") / f"surge-{stamp}").resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # stop cleanly on SIGTERM too
     stack = StackConfig(
