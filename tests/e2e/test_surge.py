@@ -1,15 +1,19 @@
-"""The main job end to end: a short surge with every real component, then the audit, and the
-what-if simulator calibrated from it predicting the run's key figures.
+"""The main job end to end, run the way the README says: ``bash scripts/run-main.sh`` from the
+repository root, default report directory (``reports/surge-<time>``), only shorter
+``--students``/``--duration`` for time. Then the audit, and the what-if simulator calibrated
+from the run predicting its key figures.
 
-One module-scoped surge (overflow run + control run) feeds every test here.
+One module-scoped surge (overflow run + control run) feeds every test here; its report
+directory is removed afterwards.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
-import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,32 +29,34 @@ STUDENTS = 120
 DURATION = 20.0
 
 
+ROOT = Path(__file__).resolve().parents[2]
+REPORTS = ROOT / "reports"
+
+
+def _report_dirs() -> set[Path]:
+    return set(REPORTS.glob("surge-*")) if REPORTS.is_dir() else set()
+
+
 @pytest.fixture(scope="module")
-def surge_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("surge")
+def surge_run() -> Iterator[Path]:
+    before = _report_dirs()
     env = {k: v for k, v in os.environ.items() if not k.startswith("EXAM_SURGE")}
     proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "exam_stack.cli",
-            "surge",
-            "--students",
-            str(STUDENTS),
-            "--duration",
-            str(DURATION),
-            "--out",
-            str(out),
-        ],
+        ["bash", "scripts/run-main.sh", "--students", str(STUDENTS), "--duration", str(DURATION)],
+        cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=840,
         env=env,
         check=False,
     )
-    (out / "stdout.txt").write_text(proc.stdout + proc.stderr)
+    created = sorted(_report_dirs() - before)
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
-    return out
+    assert len(created) == 1, created
+    out = created[0]
+    (out / "stdout.txt").write_text(proc.stdout + proc.stderr)
+    yield out
+    shutil.rmtree(out, ignore_errors=True)
 
 
 def test_surge_audit_passes_for_both_runs(surge_run: Path):
