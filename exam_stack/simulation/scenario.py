@@ -125,7 +125,9 @@ def arrivals(scenario: Scenario, dt: float, seed: int) -> tuple[np.ndarray, np.n
 
     Early finishers arrive uniformly over the exam; the rush arrives in the final window with a
     density rising exponentially toward the deadline. Counts are Poisson-sampled per tick around
-    those densities but rescaled so each exam delivers exactly its candidate count.
+    those densities but rescaled so each exam delivers exactly its candidate count; where the
+    sample is empty (a cohort of one or a few), the expected densities themselves are used, so
+    every cohort size is delivered in full.
     """
     ticks = int(np.ceil(scenario.horizon_s / dt))
     counts = np.zeros(ticks)
@@ -146,8 +148,9 @@ def arrivals(scenario: Scenario, dt: float, seed: int) -> tuple[np.ndarray, np.n
         rush = rush_density / total * exam.rush_share if total > 0 else 0.0
         expected = (early + rush) * exam.candidates
         sampled = rng.poisson(expected).astype(float)
-        if sampled.sum() > 0:
-            sampled *= exam.candidates / sampled.sum()
+        if sampled.sum() == 0:  # nobody drawn: a small cohort still arrives, as a fluid
+            sampled = expected
+        sampled *= exam.candidates / sampled.sum()
         counts[start:end] += sampled
         work[start:end] += sampled * exam.work_scale
     return counts, work

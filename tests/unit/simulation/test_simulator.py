@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from exam_stack.simulation.controller import OperatorController, policy_from_overrides
@@ -33,6 +33,14 @@ def test_arrivals_deliver_every_candidate_exactly_once():
     assert work.sum() == pytest.approx(1234)
 
 
+@pytest.mark.parametrize("students", [0, 1, 2, 3, 5, 8])
+@pytest.mark.parametrize("seed", range(10))
+def test_every_small_cohort_arrives_in_full(students, seed):
+    counts, work = arrivals(local_surge(students, 56.0, tail_s=30), 0.5, seed=seed)
+    assert counts.sum() == pytest.approx(students, abs=1e-9)
+    assert work.sum() == pytest.approx(students, abs=1e-9)
+
+
 def test_deadline_rush_puts_most_arrivals_in_the_final_window():
     scenario = local_surge(10_000, 100.0, rush_share=0.8, rush_window_s=20)
     counts, _ = arrivals(scenario, 1.0, seed=1)
@@ -46,6 +54,9 @@ def test_deadline_rush_puts_most_arrivals_in_the_final_window():
     seed=st.integers(0, 1000),
     overflow=st.booleans(),
 )
+@example(students=1, duration=56.0, seed=0, overflow=False)  # once lost its only arrival
+@example(students=0, duration=30.0, seed=0, overflow=True)
+@example(students=2, duration=5.0, seed=1, overflow=True)
 def test_work_is_conserved_and_backlog_never_negative(students, duration, seed, overflow):
     scenario = local_surge(students, duration, tail_s=30)
     result = simulate(
