@@ -11,4 +11,6 @@ echo "==> ruff"; ruff check . && ruff format --check assessment_engine overflow_
 echo "==> import contracts (layers: pyproject.toml [tool.importlinter])"; lint-imports --no-cache
 echo "==> mypy (strict for source)"
 mypy assessment_engine overflow_functions autoscaler_operator platform_services exam_stack
-echo "==> pytest"; python -m pytest "$@"
+# Reproducible property tests: the fixed "ci" hypothesis profile (tests/conftest.py) unless asked.
+export HYPOTHESIS_PROFILE="${HYPOTHESIS_PROFILE:-ci}"
+echo "==> pytest (hypothesis profile: $HYPOTHESIS_PROFILE)"; python -m pytest "$@"

@@ -1,6 +1,13 @@
-"""Shared fixtures: real redis-server and prometheus processes on free ports in temp dirs.
+"""Shared fixtures: real redis-server and prometheus processes on free ports in temp dirs, and
+the hypothesis profiles.
 
 Component-specific fixtures live in conftest.py files of the test folders that need them.
+
+Hypothesis profiles (``HYPOTHESIS_PROFILE``): ``ci`` (the README's test command and any run with
+``CI`` set) derandomizes generation and keeps no example database, so every CI run draws the
+same examples and a failure reproduces from the clone alone; ``dev`` (the default otherwise)
+draws new examples each run, twice as many where a test does not fix its own count, and keeps
+the database in ``.hypothesis/`` so a failure found locally is replayed first next time.
 """
 
 from __future__ import annotations
@@ -11,12 +18,26 @@ from pathlib import Path
 
 import pytest
 import redis.asyncio as aioredis
+from hypothesis import HealthCheck, settings
 
 from exam_stack.localstack.processes import (
     PrometheusServer,
     RedisServer,
     start_prometheus,
     start_redis,
+)
+
+settings.register_profile(
+    "ci",
+    derandomize=True,
+    database=None,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile("dev", max_examples=200, deadline=None)
+settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev")
 )
 
 
