@@ -131,6 +131,8 @@ EOF
   mv "$BIN/etcd.tmp" "$BIN/etcd"
 )
 
+echo "### total: ${SECONDS}s" >>"$LOG"
+say "built in ${SECONDS}s"
 "$BIN/kube-apiserver" --version >&2
 "$BIN/etcd" --version >&2
 ls -l "$BIN" >&2

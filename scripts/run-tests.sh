@@ -9,4 +9,9 @@ echo "==> pip check"; python -m pip check
 echo "==> ruff"; ruff check . && ruff format --check assessment_engine overflow_functions autoscaler_operator platform_services tests benchmarks
 echo "==> mypy (strict for source)"
 mypy assessment_engine overflow_functions autoscaler_operator platform_services
+# The kube tier (tests/kube) runs a real kube-apiserver + etcd built from Go modules; the first
+# run on a machine builds them (about 15 min on 2 cores), later runs reuse the cached binaries.
+echo "==> kube-apiserver + etcd for tests/kube"
+EXAM_KUBE_BIN="$(bash "$ROOT/scripts/build-kube-control-plane.sh")"
+export EXAM_KUBE_BIN
 echo "==> pytest"; python -m pytest "$@"

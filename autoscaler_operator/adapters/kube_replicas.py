@@ -16,17 +16,13 @@ Called by the reconcile step from the Kopf timer.
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Callable
 from typing import Any
 
-from kubernetes import client, config
-from kubernetes.client.exceptions import ApiException
+from kubernetes import client
 
+from autoscaler_operator.adapters.kube_api import MERGE_PATCH, REQUEST_TIMEOUT, call
 from autoscaler_operator.errors import ActuationError, KubeApiError
-from autoscaler_operator.logs import log_api_error
-
-MERGE_PATCH = "application/merge-patch+json"
 
 # (API group, resource, verb) of every call this module makes, for the RBAC test.
 CALLS: tuple[tuple[str, str, str], ...] = (
@@ -35,42 +31,6 @@ CALLS: tuple[tuple[str, str, str], ...] = (
     ("autoscaling", "horizontalpodautoscalers", "get"),
     ("autoscaling", "horizontalpodautoscalers", "patch"),
 )
-
-
-def api_client(api_url: str | None) -> client.ApiClient:
-    """An API client for ``api_url``, or in-cluster / kubeconfig credentials when None."""
-    if api_url:
-        configuration = client.Configuration()
-        configuration.host = api_url
-        configuration.verify_ssl = False
-        return client.ApiClient(configuration)
-    try:
-        config.load_incluster_config()
-    except config.ConfigException:
-        config.load_kube_config()
-    return client.ApiClient()
-
-
-def _api_error(
-    exc: ApiException, verb: str, resource: str, namespace: str, name: str
-) -> KubeApiError:
-    reason, message = str(exc.reason or ""), ""
-    try:
-        body = json.loads(exc.body or "{}")
-    except ValueError:
-        body = {}
-    if isinstance(body, dict):
-        reason = str(body.get("reason") or reason)
-        message = str(body.get("message") or "")
-    return KubeApiError(
-        verb=verb,
-        resource=resource,
-        namespace=namespace,
-        name=name,
-        status=int(exc.status or 0),
-        reason=reason,
-        message=message,
-    )
 
 
 class DeploymentScaler:
@@ -85,21 +45,15 @@ class DeploymentScaler:
         self.deployment = deployment
         self.hpa_name = hpa_name
 
-    def _call(self, verb: str, resource: str, name: str, call: Callable[[], Any]) -> Any:
-        try:
-            response = call()
-        except ApiException as exc:
-            error = _api_error(exc, verb, resource, self.namespace, name)
-            log_api_error(error)
-            raise error from exc
-        body: dict[str, Any] = json.loads(response.data)
-        return body
+    def _call(self, verb: str, resource: str, name: str, request: Callable[[], Any]) -> Any:
+        return call(verb, resource, self.namespace, name, request)
 
     def _current(self) -> int | None:
         scale = self._call(
             "get", "deployments/scale", self.deployment,
             lambda: self.apps.read_namespaced_deployment_scale(
-                self.deployment, self.namespace, _preload_content=False
+                self.deployment, self.namespace,
+                _preload_content=False, _request_timeout=REQUEST_TIMEOUT,
             ),
         )  # fmt: skip
         replicas = scale.get("spec", {}).get("replicas")
@@ -109,7 +63,7 @@ class DeploymentScaler:
         current = self._call(
             "get", "horizontalpodautoscalers", hpa,
             lambda: self.autoscaling.read_namespaced_horizontal_pod_autoscaler(
-                hpa, self.namespace, _preload_content=False
+                hpa, self.namespace, _preload_content=False, _request_timeout=REQUEST_TIMEOUT
             ),
         )  # fmt: skip
         ceiling = int(current.get("spec", {}).get("maxReplicas") or replicas)
@@ -118,7 +72,7 @@ class DeploymentScaler:
             "patch", "horizontalpodautoscalers", hpa,
             lambda: self.autoscaling.patch_namespaced_horizontal_pod_autoscaler(
                 hpa, self.namespace, {"spec": {"minReplicas": minimum}},
-                _content_type=MERGE_PATCH, _preload_content=False,
+                _content_type=MERGE_PATCH, _preload_content=False, _request_timeout=REQUEST_TIMEOUT,
             ),
         )  # fmt: skip
 
@@ -130,7 +84,7 @@ class DeploymentScaler:
             "patch", "deployments/scale", self.deployment,
             lambda: self.apps.patch_namespaced_deployment_scale(
                 self.deployment, self.namespace, {"spec": {"replicas": replicas}},
-                _content_type=MERGE_PATCH, _preload_content=False,
+                _content_type=MERGE_PATCH, _preload_content=False, _request_timeout=REQUEST_TIMEOUT,
             ),
         )  # fmt: skip
 
