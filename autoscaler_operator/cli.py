@@ -35,11 +35,20 @@ def run(
     liveness: Annotated[
         str, typer.Option(help="Liveness endpoint, e.g. http://0.0.0.0:8080/healthz.")
     ] = "http://0.0.0.0:8080/healthz",
+    verbose: Annotated[
+        bool, typer.Option(help="Log at DEBUG (Kopf's watch and patch lines).")
+    ] = False,
 ) -> None:
-    """Run the Kopf operator against the current cluster (in-cluster or kubeconfig)."""
+    """Run the Kopf operator against the current cluster (in-cluster or kubeconfig).
+
+    Logs JSON lines on stderr: settings at start-up, one line per evaluation, API errors.
+    """
     import asyncio
 
+    from autoscaler_operator.logs import configure_logging
     from autoscaler_operator.runner import run_operator
+
+    configure_logging(verbose=verbose)
 
     asyncio.run(run_operator(namespaces=namespace or [], liveness_endpoint=liveness))
 

@@ -63,9 +63,23 @@ def _resolve(node: Any, defs: dict[str, Any]) -> Any:
             out[key] = {name: _resolve(sub, defs) for name, sub in value.items()}
         else:
             out[key] = _resolve(value, defs)
-    if out.get("type") == "object" and "properties" in out and "default" not in out:
+    if _defaults_to_empty(out):
         out["default"] = {}
     return out
+
+
+def _defaults_to_empty(node: dict[str, Any]) -> bool:
+    """Whether an object may default to ``{}`` (its fields' own defaults then fill it in).
+
+    Not when it has required fields: the API server validates every default against its own
+    schema and refuses the CRD when ``{}`` lacks them (e.g. the items of ``status.conditions``).
+    """
+    return (
+        node.get("type") == "object"
+        and "properties" in node
+        and "default" not in node
+        and not node.get("required")
+    )
 
 
 def model_schema(model: type[Any]) -> dict[str, Any]:

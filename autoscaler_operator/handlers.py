@@ -1,7 +1,9 @@
 """Thin Kopf handlers for OverflowPolicy: configure, log in, evaluate on a timer, release on delete.
 
 Each handler parses its input, calls one domain function (``reconcile_once``, ``release``,
-``build_status``) and maps the result to ``patch.status`` and Kubernetes Events. State kept
+``build_status``) and maps the result to the status subresource (through
+``adapters.kube_status``, which fails fast, so an unreachable API server never stalls the
+decisions published to Redis) and Kubernetes Events. State kept
 between timer runs (the engine's dwell timers) lives in Kopf's per-object ``memo``. Loaded by
 ``autoscaler_operator.runner`` and by ``kopf run -m autoscaler_operator.handlers``.
 """
@@ -9,13 +11,18 @@ between timer runs (the engine's dwell timers) lives in Kopf's per-object ``memo
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 import kopf
 from pydantic import ValidationError
 
+from autoscaler_operator.adapters.kube_api import api_client
+from autoscaler_operator.adapters.kube_status import StatusWriter
 from autoscaler_operator.adapters.publisher import DecisionPublisher
+from autoscaler_operator.errors import AdapterError
+from autoscaler_operator.logs import log_outcome, log_settings
 from autoscaler_operator.metrics import OperatorMetrics
 from autoscaler_operator.policy import FINALIZER, GROUP, PLURAL, VERSION, parse_policy
 from autoscaler_operator.reconcile import LoopState, reconcile_once, release
@@ -32,15 +39,14 @@ TICK_SECONDS = 0.5  # the timer ticks this often; each policy runs at its own in
 
 
 @kopf.on.startup()
-async def configure(
-    settings: kopf.OperatorSettings, memo: kopf.Memo, logger: kopf.Logger, **_: Any
-) -> None:
-    """Validate our settings and set every Kopf timeout explicitly."""
+async def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> None:
+    """Validate our settings, set every Kopf timeout explicitly, log what is in force."""
     operator = OperatorSettings()
     memo.operator_settings = operator
     memo.metrics = OperatorMetrics()
     memo.counters = {"evaluations": 0}  # shared by the per-object memo copies
     memo.publisher = DecisionPublisher.from_url(operator.redis_url)
+    memo.status_writer = StatusWriter(api_client(operator.kube_api_url))
     if operator.metrics_port is not None:
         from prometheus_client import start_http_server
 
@@ -68,7 +74,7 @@ async def configure(
     settings.execution.max_workers = 8
     settings.background.cancellation_polling = 5
     settings.background.instant_exit_timeout = 5
-    logger.info("operator configured", extra={"redis": operator.redis_url.split("@")[-1]})
+    log_settings(operator, settings)
 
 
 @kopf.on.cleanup()
@@ -112,7 +118,6 @@ async def evaluate(
     body: kopf.Body,
     meta: kopf.Meta,
     status: kopf.Status,
-    patch: kopf.Patch,
     memo: Any,
     logger: kopf.Logger,
     **_: Any,
@@ -124,13 +129,12 @@ async def evaluate(
         policy = parse_policy(dict(spec))
     except ValidationError as exc:
         problems = validation_problems(exc)
-        new = invalid_status(problems, dict(status), now, generation)
+        new = invalid_status(problems, _previous(memo, status), now, generation)
         if memo.get("invalid_generation") != generation:
             memo.invalid_generation = generation
             kopf.warn(body, reason="InvalidSpec", message="; ".join(problems)[:1000])
             logger.warning("invalid spec: %s", problems)
-        if status_changed(new, dict(status)):
-            patch.status.update(new)
+        await _write_status(memo, namespace or "default", name, new, dict(status))
         return
     memo.invalid_generation = None
     last = memo.get("last_evaluated")
@@ -146,6 +150,7 @@ async def evaluate(
         schedule_refresh_seconds=memo.operator_settings.schedule_refresh_seconds,
     )  # fmt: skip
     memo.counters["evaluations"] += 1
+    log_outcome(runtime.key, outcome)
     memo.metrics.observe(runtime.key, outcome.decision)
     decision = outcome.decision
     if decision.transition:
@@ -154,9 +159,27 @@ async def evaluate(
     if outcome.problems and outcome.problems != memo.get("last_problems"):
         kopf.warn(body, reason="ActionFailed", message="; ".join(outcome.problems)[:1000])
     memo.last_problems = outcome.problems
-    new = build_status(policy, decision, outcome.problems, dict(status), now, generation)
-    if status_changed(new, dict(status)):
-        patch.status.update(new)
+    new = build_status(policy, decision, outcome.problems, _previous(memo, status), now, generation)
+    await _write_status(memo, namespace or "default", name, new, dict(status))
+
+
+def _previous(memo: Any, status: Mapping[str, Any]) -> dict[str, Any]:
+    """The status last written by this process (Kopf's copy lags while a watch reconnects)."""
+    written: dict[str, Any] | None = memo.get("written_status")
+    return written if written is not None else dict(status)
+
+
+async def _write_status(
+    memo: Any, namespace: str, name: str, new: dict[str, Any], stored: dict[str, Any]
+) -> None:
+    """Write ``new`` unless the stored status already says it; a failure waits for the next run."""
+    if not status_changed(new, stored) and not status_changed(new, _previous(memo, stored)):
+        return
+    try:
+        await memo.status_writer.write(namespace, name, new)
+    except AdapterError:
+        return  # logged by the adapter; the next evaluation writes the then-current status
+    memo.written_status = new
 
 
 @kopf.on.delete(GROUP, VERSION, PLURAL)

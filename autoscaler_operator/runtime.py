@@ -12,7 +12,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from autoscaler_operator.adapters.kube_replicas import DeploymentScaler, api_client
+from autoscaler_operator.adapters.kube_api import api_client
+from autoscaler_operator.adapters.kube_replicas import DeploymentScaler
 from autoscaler_operator.adapters.lambda_concurrency import LambdaConcurrency, lambda_client
 from autoscaler_operator.adapters.prometheus import PrometheusReader
 from autoscaler_operator.adapters.publisher import DecisionPublisher

@@ -11,6 +11,11 @@ echo "==> ruff"; ruff check . && ruff format --check assessment_engine overflow_
 echo "==> import contracts (layers: pyproject.toml [tool.importlinter])"; lint-imports --no-cache
 echo "==> mypy (strict for source)"
 mypy assessment_engine overflow_functions autoscaler_operator platform_services exam_stack
+# The kube tier (tests/kube) runs a real kube-apiserver + etcd built from Go modules; the first
+# run on a machine builds them (about 15 min on 2 cores), later runs reuse the cached binaries.
+echo "==> kube-apiserver + etcd for tests/kube"
+EXAM_KUBE_BIN="$(bash "$ROOT/scripts/build-kube-control-plane.sh")"
+export EXAM_KUBE_BIN
 # Reproducible property tests: the fixed "ci" hypothesis profile (tests/conftest.py) unless asked.
 export HYPOTHESIS_PROFILE="${HYPOTHESIS_PROFILE:-ci}"
 echo "==> pytest (hypothesis profile: $HYPOTHESIS_PROFILE)"; python -m pytest "$@"

@@ -26,6 +26,7 @@ from exam_stack.localstack.processes import (
     start_prometheus,
     start_redis,
 )
+from tests.prometheus_support import Exporter
 
 settings.register_profile(
     "ci",
@@ -93,3 +94,12 @@ def prometheus_factory(tmp_path: Path) -> Iterator[object]:
     yield factory
     for server in started:
         server.stop()
+
+
+@pytest.fixture
+def exporter() -> Iterator[Exporter]:
+    """A started test exporter (``assessment_worker_busy_ratio`` 0.2); stopped afterwards."""
+    exp = Exporter.create()
+    exp.start()
+    yield exp
+    exp.stop()

@@ -131,3 +131,36 @@ def test_docs_list_every_spec_field():
     missing = [path.removeprefix("spec.") for path, _ in _walk(spec, "spec") if path != "spec"
                and f"`{path.removeprefix('spec.')}`" not in docs]  # fmt: skip
     assert not missing, f"docs/operator.md does not describe: {missing}"
+
+
+def _with_nested_defaults(node: dict[str, Any], value: Any) -> Any:
+    """``value`` with the defaults of ``node``'s properties filled in, as the API server does."""
+    if not isinstance(value, dict) or node.get("type") != "object":
+        return value
+    filled = dict(value)
+    for name, sub in node.get("properties", {}).items():
+        if name not in filled and "default" in sub:
+            filled[name] = sub["default"]
+        if name in filled:
+            filled[name] = _with_nested_defaults(sub, filled[name])
+    return filled
+
+
+def test_every_schema_default_validates_against_its_own_schema():
+    """The API server rejects a CRD whose ``default`` violates its own schema (``required``).
+
+    kube-apiserver checks each default (after nested defaulting) against the schema it sits in;
+    ``default: {}`` on an object with required fields fails that check and the CRD is refused.
+    """
+    import jsonschema
+
+    root = _version_schema()
+    bad = []
+    for path, node in _walk(root, "openAPIV3Schema"):
+        if "default" not in node:
+            continue
+        value = _with_nested_defaults(node, node["default"])
+        errors = list(jsonschema.Draft4Validator(node).iter_errors(value))
+        if errors:
+            bad.append(f"{path}: {errors[0].message}")
+    assert not bad, bad
