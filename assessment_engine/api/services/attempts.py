@@ -49,8 +49,11 @@ class PendingEvent:
 
 @dataclass(frozen=True)
 class Submitted:
+    """A stored submit; ``answers`` are what this call stored (None for a duplicate)."""
+
     attempt: Attempt
     receipt: Receipt
+    answers: dict[str, Any] | None = None
 
 
 def _millis(moment: datetime) -> datetime:
@@ -227,7 +230,7 @@ async def complete(
             await publish_event(pipe, event.type, event.exam_id, event.data)
         if len(pipe):
             await pipe.execute()
-    return Submitted(updated, receipt)
+    return Submitted(updated, receipt, None if receipt.duplicate else dict(submission.answers))
 
 
 def _receipt_of(attempt: Attempt) -> Receipt:
