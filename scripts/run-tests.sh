@@ -9,4 +9,5 @@ echo "==> pip check"; python -m pip check
 echo "==> ruff"; ruff check . && ruff format --check assessment_engine overflow_functions autoscaler_operator platform_services tests benchmarks
 echo "==> mypy (strict for source)"
 mypy assessment_engine overflow_functions autoscaler_operator platform_services
+echo "==> tsc (web pages, type-check)"; (cd platform_services/web/frontend && npx --no-install tsc --noEmit -p tsconfig.json)
 echo "==> pytest"; python -m pytest "$@"
