@@ -69,8 +69,14 @@ async function examList(main: HTMLElement, config: PageConfig, session: Session)
 
 async function results(main: HTMLElement, config: PageConfig, session: Session, examId: string): Promise<void> {
   const overview = await session.call<{ title: string }>(config.api_url, `/v1/exams/${examId}/overview`);
-  const result = await session.call<StudentResult>(config.api_url, `/v1/exams/${examId}/attempt/result`);
-  replace(main, resultsView(overview.title, result), h("p", {}, h("a", { href: "#/" }, "Back to my exams")));
+  const hash = window.location.hash;
+  for (;;) {
+    const result = await session.call<StudentResult>(config.api_url, `/v1/exams/${examId}/attempt/result`);
+    replace(main, resultsView(overview.title, result), h("p", {}, h("a", { href: "#/" }, "Back to my exams")));
+    if ((result.released && result.status === "graded") || result.status === "not_submitted") return;
+    await new Promise((r) => window.setTimeout(r, 3000));
+    if (window.location.hash !== hash) return;
+  }
 }
 
 async function route(main: HTMLElement, config: PageConfig, session: Session): Promise<void> {
