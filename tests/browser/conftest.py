@@ -2,7 +2,7 @@
 
 One stack per session (``assessment_engine.localstack.pages.start_pages``): redis-server,
 identity, the assessment API, notifications, analytics, a grader worker and the web service,
-each a real process on a free loopback port. Admission is throttled (burst 1, one start per 2 s
+each a real process on a free loopback port. Admission is throttled (burst 1, one start per 5 s
 and exam) so the waiting room is real; the sweeper runs every 0.5 s. Tests keep apart by their
 own exams and student accounts. ``WEB_SCREENSHOTS=docs/screenshots`` saves the page shots.
 """
@@ -124,7 +124,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         fast_password_hashing=True,
         api_env={
             "ASSESSMENT_SWEEPER_INTERVAL_SECONDS": "0.5",
-            "ASSESSMENT_ADMISSION_RATE_PER_SECOND": "0.5",
+            "ASSESSMENT_ADMISSION_RATE_PER_SECOND": "0.2",
             "ASSESSMENT_ADMISSION_BURST": "1",
         },
     )
@@ -184,6 +184,7 @@ def shot(page: Any, name: str) -> None:
     folder = os.environ.get("WEB_SCREENSHOTS")
     if folder:
         Path(folder).mkdir(parents=True, exist_ok=True)
+        page.evaluate("window.scrollTo(0, 0)")  # sticky bars belong at the top of the shot
         page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
 
 

@@ -32,7 +32,8 @@ async def test_my_exams_lists_the_roster_exams_with_my_attempt_state(api: Api) -
         (later, "not_started"),
     ]
     assert rows[0]["display"]["timezone"] == "Europe/Berlin"
-    assert "roster" not in rows[0] and "owner" not in rows[0]
+    assert "roster" not in rows[0]
+    assert "owner" not in rows[0]
     other = await api.client.get("/v1/students/me/exams", headers=api.token("s2"))
     assert [r["exam_id"] for r in other.json()] == [first]
 
@@ -75,7 +76,8 @@ async def test_live_roster_shows_state_time_left_and_last_autosave(api: Api) -> 
     assert rows["s1"]["remaining_seconds"] == 3570.0
     assert rows["s2"]["state"] == "paused"
     assert rows["s3"] == {**rows["s3"], "state": "not_started", "attempt_id": None}
-    assert body["counts"]["in_progress"] == 1 and body["counts"]["not_started"] == 1
+    assert body["counts"]["in_progress"] == 1
+    assert body["counts"]["not_started"] == 1
 
 
 async def test_live_roster_tells_auto_submitted_from_submitted(api: Api) -> None:
@@ -133,7 +135,8 @@ async def test_my_submission_is_404_before_submit_and_never_anothers(api: Api) -
 async def test_grading_decision_is_read_only_and_follows_the_reader_rules(api: Api) -> None:
     proctor = api.token("proctor-1", "proctor")
     missing = (await api.client.get("/v1/grading/decision", headers=proctor)).json()
-    assert missing["present"] is False and missing["effective_mode"] == "cluster"
+    assert missing["present"] is False
+    assert missing["effective_mode"] == "cluster"
     record = DecisionRecord(
         queue="grading",
         policy="exams/default",
@@ -151,12 +154,15 @@ async def test_grading_decision_is_read_only_and_follows_the_reader_rules(api: A
     live = (await api.client.get("/v1/grading/decision", headers=proctor)).json()
     assert live["effective_mode"] == "overflow"
     assert live["reasons"] == ["utilization 0.83 >= 0.70 for 2s"]
-    assert live["generation"] == 7 and live["expired"] is False
+    assert live["generation"] == 7
+    assert live["expired"] is False
     api.clock.advance(seconds=11)
     expired = (await api.client.get("/v1/grading/decision", headers=proctor)).json()
-    assert expired["expired"] is True and expired["effective_mode"] == "cluster"
+    assert expired["expired"] is True
+    assert expired["effective_mode"] == "cluster"
     other = (await api.client.get("/v1/grading/decision?queue=other", headers=proctor)).json()
-    assert other["present"] is False and other["queue"] == "other"
+    assert other["present"] is False
+    assert other["queue"] == "other"
 
 
 async def test_monitor_counts_results_by_who_graded_them(api: Api) -> None:
@@ -187,9 +193,7 @@ async def test_cors_allows_only_the_configured_origin_and_exposes_retry_after(
     )
     assert preflight.status_code == 200
     assert preflight.headers["access-control-allow-origin"] == "http://pages.test"
-    denied = await api.client.get(
-        "/v1/students/me/exams", headers={"Origin": "http://pages.test"}
-    )
+    denied = await api.client.get("/v1/students/me/exams", headers={"Origin": "http://pages.test"})
     assert denied.status_code == 401  # a refusal still carries CORS headers for the page
     assert denied.headers["access-control-allow-origin"] == "http://pages.test"
     assert "retry-after" in denied.headers["access-control-expose-headers"].lower()
