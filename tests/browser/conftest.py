@@ -1,6 +1,6 @@
 """Browser tier: Debian's Chromium driven by Playwright against the real stack.
 
-One stack per session (``assessment_engine.localstack.pages.start_pages``): redis-server,
+One stack for the tier (``assessment_engine.localstack.pages.start_pages``): redis-server,
 identity, the assessment API, notifications, analytics, a grader worker and the web service,
 each a real process on a free loopback port. Admission is throttled (burst 1, one start per 5 s
 and exam) so the waiting room is real; the sweeper runs every 0.5 s. Tests keep apart by their
@@ -114,7 +114,7 @@ def _token(identity_url: str, username: str, password: str) -> str:
     return str(response.json()["access_token"])
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")  # stopped when the tier ends, not held through later tiers
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     if not Path(CHROMIUM).exists():
         pytest.fail("Debian's chromium is missing: apt-get install -y chromium (scripts/setup.sh)")
@@ -147,7 +147,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         server.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
