@@ -1,7 +1,8 @@
 """CLI commands of the platform services, registered on the ``assessment-engine`` Typer app.
 
-``identity``, ``notifications`` and ``analytics`` run each service with uvicorn (settings from
-``PLATFORM_IDENTITY_*``, ``PLATFORM_NOTIFY_*``, ``PLATFORM_ANALYTICS_*``);
+``identity``, ``notifications``, ``analytics`` and ``web`` run each service with uvicorn
+(settings from ``PLATFORM_IDENTITY_*``, ``PLATFORM_NOTIFY_*``, ``PLATFORM_ANALYTICS_*``,
+``PLATFORM_WEB_*``);
 ``identity-bootstrap-admin`` and ``identity-rotate-key`` act on the identity store directly.
 Heavy imports stay inside the command bodies.
 """
@@ -48,6 +49,11 @@ def register(app: typer.Typer) -> None:
     def analytics(host: Host = "127.0.0.1", port: Port = 8012, log_level: str = "info") -> None:
         """Run the analytics service (item analysis after an exam)."""
         _serve("platform_services.analytics.app:create_app", host, port, log_level)
+
+    @app.command("web")
+    def web(host: Host = "127.0.0.1", port: Port = 8013, log_level: str = "info") -> None:
+        """Serve the student exam page (/) and the proctor console (/proctor/)."""
+        _serve("platform_services.web.app:create_app", host, port, log_level)
 
     @app.command("identity-bootstrap-admin")
     def bootstrap_admin(

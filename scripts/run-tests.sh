@@ -11,6 +11,7 @@ echo "==> ruff"; ruff check . && ruff format --check assessment_engine overflow_
 echo "==> import contracts (layers: pyproject.toml [tool.importlinter])"; lint-imports --no-cache
 echo "==> mypy (strict for source)"
 mypy assessment_engine overflow_functions autoscaler_operator platform_services exam_stack
+echo "==> tsc (web pages, type-check)"; (cd platform_services/web/frontend && npx --no-install tsc --noEmit -p tsconfig.json)
 # The kube tier (tests/kube) runs a real kube-apiserver + etcd built from Go modules; the first
 # run on a machine builds them (about 15 min on 2 cores), later runs reuse the cached binaries.
 echo "==> kube-apiserver + etcd for tests/kube"

@@ -18,6 +18,9 @@ need_apt=()
 command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
 command -v prometheus >/dev/null 2>&1 || need_apt+=(prometheus)
 "$PY" -c 'import venv, ensurepip' >/dev/null 2>&1 || need_apt+=("python3-venv")
+# The web pages' browser tests drive Debian's Chromium (Playwright cannot download its own here).
+[ -x /usr/bin/chromium ] || need_apt+=(chromium)
+command -v npm >/dev/null 2>&1 || need_apt+=(nodejs npm)
 if [ "${#need_apt[@]}" -gt 0 ]; then
   echo "==> installing distro packages: ${need_apt[*]}"
   $SUDO apt-get update -qq
@@ -40,3 +43,14 @@ if [ ! -f "$STAMP" ]; then
   touch "$STAMP"
 fi
 export PATH="$ROOT/.venv/bin:$PATH"
+
+# The web pages (TypeScript): dependencies from the committed lockfile, then the static build.
+WEB="$ROOT/platform_services/web/frontend"
+WEB_STAMP="$WEB/node_modules/.installed-$(sha256sum "$WEB/package-lock.json" | cut -c1-16)"
+if [ ! -f "$WEB_STAMP" ]; then
+  echo "==> installing the web pages' npm dependencies (npm ci)"
+  (cd "$WEB" && npm ci --no-audit --no-fund --loglevel=error)
+  touch "$WEB_STAMP"
+fi
+echo "==> building the web pages"
+(cd "$WEB" && npm run --silent build >/dev/null)

@@ -1,7 +1,8 @@
 """``create_app(settings) -> FastAPI``: the assessment service, wired once per process.
 
 Called by ``assessment-engine serve`` (uvicorn) and by the integration tests. The lifespan
-opens the Redis client, starts the auto-submit sweeper and closes both on shutdown.
+opens the Redis client, starts the auto-submit sweeper and closes both on shutdown. With
+``cors_origins`` set, browsers on those origins (the web pages) may call it.
 """
 
 from __future__ import annotations
@@ -12,12 +13,13 @@ from collections.abc import AsyncIterator
 
 import redis.asyncio as aioredis
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
 from assessment_engine.api.auth import build_verifier
 from assessment_engine.api.context import AppContext, Clock, utc_clock
 from assessment_engine.api.errors import documented, install_error_handlers
 from assessment_engine.api.middleware import BodySizeLimitMiddleware, MetricsMiddleware
-from assessment_engine.api.routes import dev, ops, proctor, schedule, student
+from assessment_engine.api.routes import dev, grading, me, ops, proctor, schedule, student
 from assessment_engine.api.services.sweeper import run_sweeper
 from assessment_engine.api.settings import ApiSettings
 from assessment_engine.storage import exams as exam_store
@@ -66,11 +68,20 @@ def create_app(
     install_error_handlers(app)
     # Every /v1 route can answer 422 (parameters, bodies) and 503 (storage) with ErrorBody;
     # declaring them here keeps FastAPI from documenting its own 422 schema instead.
-    for router in (proctor.router, student.router, schedule.router):
+    for router in (proctor.router, student.router, me.router, schedule.router, grading.router):
         app.include_router(router, responses=documented(422, 503))
     app.include_router(ops.router)
     if settings.dev_issuer:
         app.include_router(dev.router, responses=documented(422))
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_bytes)
     app.add_middleware(MetricsMiddleware)
+    if settings.cors_origins:  # outermost, so refusals (413, 401, 429) carry CORS headers too
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
+            expose_headers=["Retry-After", "Content-Disposition", "WWW-Authenticate"],
+            max_age=600,
+        )
     return app

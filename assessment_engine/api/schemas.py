@@ -200,6 +200,35 @@ class SubmitReceipt(BaseModel):
     late: bool
     auto_submitted: bool
     duplicate: bool
+    answers_digest: str = Field(
+        description="sha256 of the stored answers' canonical JSON (docs/api.md, Receipts)."
+    )
+    answer_count: int
+
+
+class MySubmission(BaseModel):
+    """The student's own stored submission: their answers as stored, and the receipt fields."""
+
+    attempt_id: str
+    submission_id: str
+    received_at: datetime
+    submitted_at: datetime | None
+    late: bool
+    auto_submitted: bool
+    answers: dict[str, Any]
+    answers_digest: str
+    answer_count: int
+
+
+StudentAttemptState = Literal["not_started", "in_progress", "paused", "submitted", "terminated"]
+
+
+class StudentExamEntry(StudentExamView):
+    """One exam on the student's list: window, and where the student's attempt stands."""
+
+    attempt_state: StudentAttemptState
+    submission_id: str | None = None
+    results_released: bool
 
 
 class QuestionResultView(BaseModel):
@@ -234,9 +263,63 @@ class MonitorView(BaseModel):
     late: int
     auto_submitted: int
     graded: int
+    graded_on_cluster: int = Field(description="First results written by cluster workers.")
+    graded_on_lambda: int = Field(description="First results written by the Lambda overflow.")
     grading_backlog: int = Field(description="Jobs queued or in flight for this exam.")
     oldest_pending_age_seconds: float
     dead_letters: int
+
+
+RosterState = Literal[
+    "not_started", "in_progress", "paused", "submitted", "auto_submitted", "terminated"
+]
+
+
+class RosterRow(BaseModel):
+    student_id: str
+    on_roster: bool = Field(description="False: has an attempt but was removed from the roster.")
+    state: RosterState
+    attempt_id: str | None = None
+    started_at: datetime | None = None
+    deadline: datetime | None = None
+    final_submit_at: datetime | None = None
+    remaining_seconds: float | None = None
+    extension_seconds: int = 0
+    accommodation: Accommodation
+    question_count: int = 0
+    answered: int = 0
+    last_saved_at: datetime | None = None
+    submitted_at: datetime | None = None
+    late: bool = False
+    submission_id: str | None = None
+
+
+class RosterView(BaseModel):
+    """The live roster: every student's state, time left and last autosave, with counts."""
+
+    exam_id: str
+    now: datetime
+    counts: dict[RosterState, int]
+    rows: list[RosterRow]
+
+
+class GradingDecisionView(BaseModel):
+    """The overflow decision record of a grading queue, read-only (docs/decision-record.md)."""
+
+    queue: str
+    present: bool = Field(description="False: no record (the dispatchers' outage behaviour).")
+    effective_mode: str = Field(description="What dispatchers obey now: cluster/overflow/prewarm.")
+    effective_reason: str
+    mode: str | None = None
+    reasons: list[str] = Field(default_factory=list)
+    policy: str | None = None
+    generation: int | None = None
+    utilization: float | None = None
+    max_lambda_concurrency: int | None = None
+    issued_at: datetime | None = None
+    valid_until: datetime | None = None
+    expired: bool = False
+    dry_run: bool = False
 
 
 class AuditEntry(BaseModel):

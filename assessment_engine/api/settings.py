@@ -52,6 +52,12 @@ class ApiSettings(BaseSettings):
     max_request_bytes: int = Field(default=2_000_000, ge=1024)
     sweeper_enabled: bool = True
     sweeper_interval_seconds: float = Field(default=1.0, gt=0)
+    cors_origins: list[str] = Field(
+        default_factory=list, description="Browser origins allowed (the web pages), JSON list."
+    )
+    grading_queue: str = Field(
+        default="grading", description="Queue whose decision record GET /v1/grading/decision reads."
+    )
     workers: int = Field(default=1, ge=1, le=64, description="``serve``: API processes.")
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=0, le=65535)

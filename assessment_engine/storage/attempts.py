@@ -240,6 +240,29 @@ async def load_answers(
     return _parse_answers(raw)
 
 
+@dataclass(frozen=True)
+class AnswerActivity:
+    """How many answers a student has saved, and when the latest was saved."""
+
+    answered: int
+    last_saved_at: str | None
+
+
+async def answer_activity(
+    redis: aioredis.Redis, exam_id: str, student_ids: list[str]
+) -> dict[str, AnswerActivity]:
+    """Per student: saved-answer count and latest ``saved_at`` (one pipelined round trip)."""
+    async with redis.pipeline(transaction=False) as pipe:
+        for student in student_ids:
+            pipe.hvals(answers_key(exam_id, student))
+        replies = await pipe.execute()
+    activity = {}
+    for student, values in zip(student_ids, replies, strict=True):
+        stamps = [json.loads(v)["saved_at"] for v in values]
+        activity[student] = AnswerActivity(len(stamps), max(stamps) if stamps else None)
+    return activity
+
+
 def _parse_answers(raw: Any) -> dict[str, SavedAnswer]:
     result = {}
     for qid, value in dict(raw).items():

@@ -2,9 +2,11 @@
 
 Called by the API's services (``assessment_engine.api.services``). Per-exam keys share the
 storage package's hash-tagged prefix ``exam:{<exam_id>}`` (``keys.exam_prefix``); the only
-cross-exam keys are three indexes: ``exams:by_owner:<sub>`` (set), ``exams:schedule`` (sorted
-set of exam ids by ``opens_at``) and ``exams:closing`` (sorted set of exams not yet announced
-closed, by ``closes_at``). Layout and lifetimes: ``docs/api.md`` (storage section).
+cross-exam keys are four indexes: ``exams:by_owner:<sub>`` (set), ``exams:by_student:<sub>``
+(set of the exams whose roster names the student, kept in step with roster changes),
+``exams:schedule`` (sorted set of exam ids by ``opens_at``) and ``exams:closing`` (sorted set of
+exams not yet announced closed, by ``closes_at``). Layout and lifetimes: ``docs/api.md``
+(storage section).
 """
 
 from __future__ import annotations
@@ -83,6 +85,18 @@ def owner_index(owner: str) -> str:
     return f"exams:by_owner:{owner}"
 
 
+def student_index(student_id: str) -> str:
+    """Set of the exams whose roster names ``student_id``."""
+    return f"exams:by_student:{student_id}"
+
+
+def _index_roster(pipe: Any, exam_id: str, added: set[str], removed: set[str]) -> None:
+    for student in sorted(added):
+        pipe.sadd(student_index(student), exam_id)
+    for student in sorted(removed):
+        pipe.srem(student_index(student), exam_id)
+
+
 def audit_key(exam_id: str) -> str:
     """List (JSON entries, oldest first): proctor actions with reasons."""
     return f"{keys.exam_prefix(exam_id)}:audit"
@@ -108,6 +122,7 @@ async def create_exam(redis: aioredis.Redis, exam: Exam) -> None:
         pipe.sadd(owner_index(exam.owner), exam.exam_id)
         pipe.zadd(SCHEDULE, {exam.exam_id: exam.timing.opens_at.timestamp()})
         pipe.zadd(CLOSING, {exam.exam_id: exam.timing.closes_at.timestamp()})
+        _index_roster(pipe, exam.exam_id, set(exam.roster), set())
         await pipe.execute()
 
 
@@ -147,6 +162,11 @@ async def update_exam(
                     index.zadd(SCHEDULE, {exam_id: after.timing.opens_at.timestamp()})
                     index.zadd(CLOSING, {exam_id: after.timing.closes_at.timestamp()})
                     await index.execute()
+            if after.roster != before.roster:
+                async with redis.pipeline(transaction=False) as index:
+                    old, new = set(before.roster), set(after.roster)
+                    _index_roster(index, exam_id, new - old, old - new)
+                    await index.execute()
             return before, after
     raise ConflictError("the exam is being changed concurrently; retry", {"exam_id": exam_id})
 
@@ -158,6 +178,13 @@ async def list_exams(redis: aioredis.Redis, owner: str | None) -> list[Exam]:
     else:
         ids = sorted(text(i) for i in await redis.smembers(owner_index(owner)))
     return await _load_many(redis, ids)
+
+
+async def list_student_exams(redis: aioredis.Redis, student_id: str) -> list[Exam]:
+    """Exams whose roster names ``student_id``, soonest opening first."""
+    ids = sorted(text(i) for i in await redis.smembers(student_index(student_id)))
+    exams = [e for e in await _load_many(redis, ids) if e.on_roster(student_id)]
+    return sorted(exams, key=lambda e: (e.timing.opens_at, e.exam_id))
 
 
 async def upcoming_exams(redis: aioredis.Redis, now: datetime, within_seconds: float) -> list[Exam]:

@@ -25,7 +25,7 @@ published its event and has been silent for longer than the lease (it crashed), 
 caller publishes the event on its behalf. ``exists``: another writer owns it."""
 
 # KEYS: result hash, latest-results hash, counts hash
-# ARGV: result json, submission id, key version, lease ms
+# ARGV: result json, submission id, key version, lease ms, graded_by (cluster | lambda)
 _WRITE = LuaScript(
     """#!lua
 local t = redis.call('TIME')
@@ -35,6 +35,7 @@ if redis.call('HSETNX', KEYS[1], 'result', ARGV[1]) == 1 then
   local current = tonumber(redis.call('HGET', KEYS[2], ARGV[2]) or '0')
   if tonumber(ARGV[3]) > current then redis.call('HSET', KEYS[2], ARGV[2], ARGV[3]) end
   redis.call('HINCRBY', KEYS[3], 'graded', 1)
+  redis.call('HINCRBY', KEYS[3], 'graded_by_' .. ARGV[5], 1)
   return 'written'
 end
 local event = redis.call('HGET', KEYS[1], 'event')
@@ -77,7 +78,13 @@ async def write_result(redis: aioredis.Redis, result: StoredResult, lease_ms: in
             keys.latest_results(result.exam_id),
             keys.counts(result.exam_id),
         ],
-        [result.model_dump_json(), result.submission_id, result.key_version, lease_ms],
+        [
+            result.model_dump_json(),
+            result.submission_id,
+            result.key_version,
+            lease_ms,
+            result.graded_by,
+        ],
     )
     value = text(outcome)
     if value not in ("written", "orphaned", "exists"):

@@ -252,10 +252,12 @@ async def count_submissions(redis: aioredis.Redis, exam_id: str) -> int:
 
 
 async def exam_counts(redis: aioredis.Redis, exam_id: str) -> dict[str, int]:
-    """Counters of the exam: accepted, graded, dead_lettered, regrades_enqueued (0 if unset)."""
+    """Counters of the exam: accepted, graded (and ``graded_by_cluster``/``graded_by_lambda``:
+    which side wrote each first result), dead_lettered, regrades_enqueued (0 if unset)."""
     raw: Any = await redis.hgetall(keys.counts(exam_id))
     values = {k: int(v) for k, v in text_map(raw).items()}
-    for name in ("accepted", "graded", "dead_lettered", "regrades_enqueued"):
+    names = ("accepted", "graded", "graded_by_cluster", "graded_by_lambda", "dead_lettered")
+    for name in (*names, "regrades_enqueued"):
         values.setdefault(name, 0)
     return values
 

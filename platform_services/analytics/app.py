@@ -30,7 +30,12 @@ from platform_services.analytics.plots import facility_discrimination, score_his
 from platform_services.analytics.reports import AnalyticsService
 from platform_services.analytics.settings import AnalyticsSettings, get_settings
 from platform_services.common.errors import PlatformError
-from platform_services.common.http import ErrorBody, install_error_handlers, ops_router
+from platform_services.common.http import (
+    ErrorBody,
+    install_cors,
+    install_error_handlers,
+    ops_router,
+)
 from platform_services.identity.bearer import AUTH_STATUSES, bearer_claims
 from platform_services.identity.claims import Claims
 from platform_services.identity.verify import JwksKeySource, TokenVerifier
@@ -106,6 +111,7 @@ def create_app(
 
     app.include_router(ops_router(registry, ready))
     _routes(app)
+    install_cors(app, settings.cors_origins)
     return app
 
 

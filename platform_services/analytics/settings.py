@@ -17,6 +17,9 @@ class AnalyticsSettings(BaseSettings):
     )
 
     redis_url: str = "redis://localhost:6379/0"
+    cors_origins: list[str] = Field(
+        default_factory=list, description="Browser origins allowed (the web pages), JSON list."
+    )
     jwks_url: str = "http://identity.exams.svc/.well-known/jwks.json"
     jwt_issuer: str = "http://identity.exams.svc"
     jwt_audience: str = "exam-platform"

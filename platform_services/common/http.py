@@ -3,6 +3,8 @@
 Each app factory calls ``install_error_handlers`` with its own ``error -> status`` table (the only
 place a domain error becomes an HTTP status) and mounts ``ops_router`` for ``/healthz``,
 ``/readyz`` and ``/metrics``. Error bodies are the typed ``ErrorBody`` model everywhere.
+``install_cors`` lets the web pages' origin (``cors_origins`` of each service's settings) call
+the service from a browser; it is added last, so even error responses carry the CORS headers.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from pydantic import BaseModel, Field
@@ -84,3 +87,21 @@ def ops_router(registry: CollectorRegistry, ready: Callable[[], Awaitable[None]]
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
     return router
+
+
+CORS_HEADERS = ["Authorization", "Content-Type", "Idempotency-Key", "Last-Event-ID"]
+CORS_EXPOSED = ["Retry-After", "Content-Disposition", "WWW-Authenticate"]
+
+
+def install_cors(app: FastAPI, origins: list[str]) -> None:
+    """Allow browser calls from ``origins`` (the web pages); nothing is added when empty."""
+    if not origins:
+        return
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=origins,
+        allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+        allow_headers=CORS_HEADERS,
+        expose_headers=CORS_EXPOSED,
+        max_age=600,
+    )

@@ -15,7 +15,12 @@ from prometheus_client import CollectorRegistry
 from redis.asyncio import Redis
 
 from platform_services.common.errors import PlatformError
-from platform_services.common.http import ErrorBody, install_error_handlers, ops_router
+from platform_services.common.http import (
+    ErrorBody,
+    install_cors,
+    install_error_handlers,
+    ops_router,
+)
 from platform_services.identity.bearer import AUTH_STATUSES, bearer_claims
 from platform_services.identity.claims import Claims
 from platform_services.identity.errors import (
@@ -144,6 +149,7 @@ def create_app(settings: IdentitySettings | None = None, redis: Redis | None = N
 
     app.include_router(ops_router(registry, ready))
     _routes(app)
+    install_cors(app, settings.cors_origins)
     return app
 
 

@@ -12,6 +12,9 @@ class IdentitySettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PLATFORM_IDENTITY_", extra="ignore")
 
     redis_url: str = "redis://localhost:6379/0"
+    cors_origins: list[str] = Field(
+        default_factory=list, description="Browser origins allowed (the web pages), JSON list."
+    )
     issuer: str = Field(default="http://identity.exams.svc", description="`iss` of every token.")
     audience: str = "exam-platform"
     access_ttl_seconds: int = Field(default=300, ge=10, le=3600)

@@ -18,7 +18,12 @@ from sse_starlette import EventSourceResponse
 
 from platform_services.common.errors import PlatformError
 from platform_services.common.exams import exam_ownership
-from platform_services.common.http import ErrorBody, install_error_handlers, ops_router
+from platform_services.common.http import (
+    ErrorBody,
+    install_cors,
+    install_error_handlers,
+    ops_router,
+)
 from platform_services.identity.bearer import AUTH_STATUSES, stream_claims
 from platform_services.identity.claims import Claims
 from platform_services.identity.verify import JwksKeySource, TokenVerifier
@@ -88,6 +93,7 @@ def create_app(
 
     app.include_router(ops_router(registry, ready))
     _routes(app)
+    install_cors(app, settings.cors_origins)
     return app
 
 

@@ -29,9 +29,11 @@ from assessment_engine.api.schemas import (
     RegradeCreate,
     RegradeProposal,
     RetryResult,
+    RosterView,
 )
 from assessment_engine.api.services import exams as service
 from assessment_engine.api.services import proctoring, regrade
+from assessment_engine.api.services.roster import live_roster
 from assessment_engine.api.services.views import attempt_view, exam_view
 from assessment_engine.exams.models import Attempt, Exam
 
@@ -92,6 +94,12 @@ async def release_results(
 async def monitor(exam_id: ExamId, principal: Proctor, ctx: Ctx) -> MonitorView:
     """Live counts: started, in progress, submitted, graded, grading backlog, oldest pending."""
     return await service.monitor_owned(ctx, principal, exam_id)
+
+
+@router.get("/{exam_id}/roster", response_model=RosterView, responses=ERRORS)
+async def roster(exam_id: ExamId, principal: Proctor, ctx: Ctx) -> RosterView:
+    """Every roster student: state, time left, answers saved, last autosave; with counts."""
+    return await live_roster(ctx, principal, exam_id)
 
 
 @router.get("/{exam_id}/attempts", response_model=list[AttemptView], responses=ERRORS)

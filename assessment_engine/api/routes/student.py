@@ -1,5 +1,6 @@
 """Student routes under ``/v1/exams/{exam_id}``: overview, my attempt, questions, autosave,
-submit, result. A student only ever reaches their own attempt (the token's subject).
+submit, my stored submission, result. A student only ever reaches their own attempt (the
+token's subject).
 
 Responses are built from student views only: no answer keys, fractions, feedback before
 release or grader information.
@@ -18,6 +19,7 @@ from assessment_engine.api.schemas import (
     AttemptView,
     AutosaveBody,
     AutosaveResult,
+    MySubmission,
     QuestionsView,
     SavedAnswerView,
     StudentExamView,
@@ -27,6 +29,7 @@ from assessment_engine.api.schemas import (
 )
 from assessment_engine.api.services import attempts as service
 from assessment_engine.api.services import exams as exam_service
+from assessment_engine.api.services.receipts import my_submission, receipt_of
 from assessment_engine.api.services.results import student_result
 from assessment_engine.api.services.views import attempt_view, student_exam_view
 
@@ -105,20 +108,17 @@ async def submit(
     body: SubmitBody | None = None,
 ) -> SubmitReceipt:
     """Submit my attempt. 202 only after the submission and its grading job are durable;
-    the same Idempotency-Key returns the same receipt."""
+    the same Idempotency-Key returns the same receipt (with the stored answers' digest)."""
     done = await service.submit(
         ctx, principal, exam_id, idempotency_key, body.final_answers if body else {}
     )
-    attempt = done.attempt
-    return SubmitReceipt(
-        attempt_id=attempt.attempt_id,
-        submission_id=done.receipt.submission_id,
-        received_at=done.receipt.received_at,
-        submitted_at=attempt.submitted_at or ctx.now(),
-        late=attempt.late,
-        auto_submitted=attempt.auto_submitted,
-        duplicate=done.receipt.duplicate,
-    )
+    return await receipt_of(ctx, exam_id, done)
+
+
+@router.get("/attempt/submission", response_model=MySubmission, responses=ERRORS)
+async def my_stored_submission(exam_id: ExamId, principal: Student, ctx: Ctx) -> MySubmission:
+    """My submitted answers as stored, with the receipt fields and digest (404 before submit)."""
+    return await my_submission(ctx, principal, exam_id)
 
 
 @router.get("/attempt/result", response_model=StudentResult, responses=ERRORS)

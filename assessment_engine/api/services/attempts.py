@@ -38,8 +38,11 @@ from assessment_engine.storage.submissions import find_receipt
 
 @dataclass(frozen=True)
 class Submitted:
+    """A stored submit; ``answers`` are what this call stored (None for a duplicate)."""
+
     attempt: Attempt
     receipt: Receipt
+    answers: dict[str, Any] | None = None
 
 
 def _millis(moment: datetime) -> datetime:
@@ -204,7 +207,8 @@ async def complete(
     stored = await store.store_submission(ctx.redis, submission, attempt, record)
     event = _submitted_event(stored, plan, terminated)
     await store.announce_submission(ctx.redis, submission, stored, [event] if event else [])
-    return Submitted(stored.attempt, stored.receipt)
+    answers = None if stored.receipt.duplicate else dict(submission.answers)
+    return Submitted(stored.attempt, stored.receipt, answers)
 
 
 def _receipt_of(attempt: Attempt) -> Receipt:

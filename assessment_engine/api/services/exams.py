@@ -32,6 +32,7 @@ from assessment_engine.storage.models import DeadLetter
 from assessment_engine.storage.questions import save_questions
 from assessment_engine.storage.queue import GradingQueue
 from assessment_engine.storage.results import list_results
+from assessment_engine.storage.submissions import exam_counts
 
 
 def _timing(**fields: Any) -> ExamTiming:
@@ -231,6 +232,8 @@ async def monitor(ctx: AppContext, exam: Exam) -> MonitorView:
     stats = await GradingQueue(ctx.redis).stats()
     mine = next((e for e in stats.exams if e.exam_id == exam.exam_id), None)
 
+    counters = await exam_counts(ctx.redis, exam.exam_id)
+
     def count(status: str) -> int:
         return sum(1 for a in attempts if a.status == status)
 
@@ -247,6 +250,8 @@ async def monitor(ctx: AppContext, exam: Exam) -> MonitorView:
         late=sum(1 for a in attempts if a.late),
         auto_submitted=sum(1 for a in attempts if a.auto_submitted),
         graded=await exam_store.count_graded(ctx.redis, exam.exam_id),
+        graded_on_cluster=counters["graded_by_cluster"],
+        graded_on_lambda=counters["graded_by_lambda"],
         grading_backlog=(mine.length + mine.pending) if mine else 0,
         oldest_pending_age_seconds=mine.oldest_pending_age_seconds if mine else 0.0,
         dead_letters=mine.dead_letters if mine else 0,

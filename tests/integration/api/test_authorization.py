@@ -19,6 +19,7 @@ from tests.integration.api.conftest import Api
 PROCTOR = frozenset({"proctor", "admin"})
 STUDENT = frozenset({"student"})
 OPERATOR = frozenset({"admin", "service"})
+GRADING_VIEW = frozenset({"proctor", "admin", "service"})
 PUBLIC = None
 
 RULES: dict[str, frozenset[str] | None] = {
@@ -30,6 +31,7 @@ RULES: dict[str, frozenset[str] | None] = {
     "POST /v1/exams/{exam_id}/release": PROCTOR,
     "GET /v1/exams/{exam_id}/monitor": PROCTOR,
     "GET /v1/exams/{exam_id}/attempts": PROCTOR,
+    "GET /v1/exams/{exam_id}/roster": PROCTOR,
     "POST /v1/exams/{exam_id}/attempts/{student_id}/pause": PROCTOR,
     "POST /v1/exams/{exam_id}/attempts/{student_id}/resume": PROCTOR,
     "POST /v1/exams/{exam_id}/attempts/{student_id}/extend": PROCTOR,
@@ -47,6 +49,9 @@ RULES: dict[str, frozenset[str] | None] = {
     "PUT /v1/exams/{exam_id}/attempt/answers/{question_id}": STUDENT,
     "POST /v1/exams/{exam_id}/attempt/submit": STUDENT,
     "GET /v1/exams/{exam_id}/attempt/result": STUDENT,
+    "GET /v1/exams/{exam_id}/attempt/submission": STUDENT,
+    "GET /v1/students/me/exams": STUDENT,
+    "GET /v1/grading/decision": GRADING_VIEW,
     "GET /v1/schedule/upcoming": OPERATOR,
     "GET /healthz": PUBLIC,
     "GET /readyz": PUBLIC,

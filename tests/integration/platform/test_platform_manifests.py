@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from platform_services import cli
 
 ROOT = Path(__file__).resolve().parents[3]
-SERVICES = ("identity", "notifications", "analytics")
+SERVICES = ("identity", "notifications", "analytics", "web")
 
 
 @pytest.fixture(scope="module")
