@@ -1,11 +1,12 @@
 """Safe QTI XML reading: parse with defusedxml, normalise QTI 2.x/3.0 names, serialise content.
 
-Used only by the QTI importer (`authoring.qti`, `authoring.qti_scoring`). Parsing goes through
+Used only by the QTI importer (`authoring.qti`, `authoring.qti_interactions`). Parsing goes through
 ``defusedxml.ElementTree`` with DTDs, entity declarations and external references forbidden, so
 a billion-laughs or XXE document is a `QtiSyntaxError`, never an expansion. QTI 3 kebab-case
 ``qti-`` names (``qti-choice-interaction``, ``response-identifier``) are rewritten to the QTI 2
-camelCase names (``choiceInteraction``, ``responseIdentifier``) and namespaces are dropped, so
-the rest of the importer handles every version with one vocabulary.
+camelCase names (``choiceInteraction``, ``responseIdentifier``) and namespaces are dropped
+(``grading.qti.xml.normalise``, the interpreter's own vocabulary), so the rest of the importer
+handles every version with one vocabulary.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
 from assessment_engine.authoring.errors import QtiSyntaxError
+from assessment_engine.grading.qti.xml import child, children, normalise
 
 _KNOWN_NAMESPACES = {
     "http://www.imsglobal.org/xsd/imsqti_v2p1": "2.1",
@@ -27,24 +29,6 @@ _KNOWN_NAMESPACES = {
 }
 _MAX_BYTES = 20_000_000
 _VOID = frozenset({"br", "hr", "img", "col", "wbr", "source", "track", "area"})
-
-
-def _camel(name: str) -> str:
-    head, *rest = name.split("-")
-    return head + "".join(part[:1].upper() + part[1:] for part in rest)
-
-
-def _normalise(root: Element) -> None:
-    for el in root.iter():
-        if not isinstance(el.tag, str):  # comments / processing instructions
-            continue
-        local = el.tag.rsplit("}", 1)[-1]
-        if local.startswith("qti-"):
-            el.tag = _camel(local[4:])
-            el.attrib = {_camel(k.rsplit("}", 1)[-1]): v for k, v in el.attrib.items()}
-        else:
-            el.tag = local
-            el.attrib = {k.rsplit("}", 1)[-1]: v for k, v in el.attrib.items()}
 
 
 def version_of(raw_root_tag: str) -> str:
@@ -66,7 +50,7 @@ def parse_items(xml: str | bytes) -> list[tuple[Element, str]]:
         raise QtiSyntaxError(f"unreadable XML: {exc}") from exc
     found = [el for el in root.iter() if _is_item(el.tag)]
     versions = [version_of(el.tag) for el in found]
-    _normalise(root)
+    normalise(root)
     if not found:
         raise QtiSyntaxError(f"no assessmentItem / qti-assessment-item in <{root.tag}>")
     return list(zip(found, versions, strict=True))
@@ -77,14 +61,6 @@ def _is_item(tag: object) -> bool:
         "assessmentItem",
         "qti-assessment-item",
     )
-
-
-def children(el: Element, tag: str) -> list[Element]:
-    return [c for c in el if c.tag == tag]
-
-
-def child(el: Element, tag: str) -> Element | None:
-    return next((c for c in el if c.tag == tag), None)
 
 
 def descendants(el: Element, tags: frozenset[str]) -> Iterator[Element]:
@@ -120,3 +96,6 @@ def serialise(el: Element, replace: Callable[[Element], str | None], *, outer: b
 def inner_text(el: Element) -> str:
     """The content of an element as collapsed HTML (choice and item texts)."""
     return collapse(serialise(el, lambda _: None, outer=False))
+
+
+__all__ = ["child", "children", "collapse", "descendants", "inner_text", "parse_items", "serialise"]

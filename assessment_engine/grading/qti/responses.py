@@ -1,0 +1,227 @@
+"""A student's JSON response to a QTI item -> QTI values, checked against the item.
+
+Called by ``grading.qti.grade`` before response processing. The response is a JSON object
+keyed by response identifier (a missing key, ``null``, ``""`` or ``[]`` is NULL). Value shapes
+by declaration (documented in ``docs/authoring.md``):
+
+* single identifier / string / uri: a string; integer: an integer or a string of one; float /
+  duration: a number or a numeric string; boolean: ``true`` / ``false``;
+* pair / directedPair: ``["A", "B"]`` (source first); point: ``[x, y]`` of integers;
+* multiple / ordered: a list of the single shapes (``["A", "C"]``, ``[["A", "B"], ...]``);
+* record: an object ``{field: number | string | boolean}``.
+
+Identifiers are checked against the interaction's choices (pairs: each side; match: source
+from the first set, target from the second) and counts against ``maxChoices`` /
+``maxAssociations`` / ``maxStrings``, so an API can reject a malformed answer before anything is
+stored. Every problem is ``InvalidResponseError`` with a message that names no key material.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import JsonValue
+
+from assessment_engine.grading.errors import InvalidResponseError
+from assessment_engine.grading.models import QtiInteraction, QtiQuestion
+from assessment_engine.grading.qti.declarations import Declaration
+from assessment_engine.grading.qti.errors import QtiInvalidItemError
+from assessment_engine.grading.qti.values import (
+    DirectedPair,
+    Pair,
+    Point,
+    Record,
+    container,
+    parse_float,
+    parse_integer,
+)
+
+_LIMITS = ("maxChoices", "maxAssociations", "maxStrings")
+
+
+class _ShapeError(Exception):
+    pass
+
+
+def _number(value: JsonValue, integer: bool) -> int | float:
+    if isinstance(value, bool):
+        raise _ShapeError("expected a number")
+    if isinstance(value, int):
+        return value if integer else float(value)
+    if isinstance(value, float):
+        if integer:
+            if not value.is_integer():
+                raise _ShapeError("expected an integer")
+            return int(value)
+        if not math.isfinite(value):
+            raise _ShapeError("expected a finite number")
+        return value
+    if isinstance(value, str):
+        try:
+            return parse_integer(value) if integer else parse_float(value)
+        except QtiInvalidItemError:
+            raise _ShapeError(f"expected {'an integer' if integer else 'a number'}") from None
+    raise _ShapeError("expected a number")
+
+
+def _two(value: JsonValue, what: str) -> tuple[Any, Any]:
+    if not isinstance(value, list) or len(value) != 2:
+        raise _ShapeError(f"a {what} is a list of two values")
+    return value[0], value[1]
+
+
+def _text(value: JsonValue) -> str | None:
+    if not isinstance(value, str):
+        raise _ShapeError("expected a string")
+    return value if value != "" else None
+
+
+def _boolean(value: JsonValue) -> bool:
+    if not isinstance(value, bool):
+        raise _ShapeError("expected true or false")
+    return value
+
+
+def _pair(value: JsonValue, base_type: str) -> Pair | DirectedPair:
+    first, second = _two(value, base_type)
+    if not isinstance(first, str) or not isinstance(second, str) or not first or not second:
+        raise _ShapeError(f"a {base_type} holds two identifiers")
+    return Pair(first, second) if base_type == "pair" else DirectedPair(first, second)
+
+
+def _point(value: JsonValue) -> Point:
+    x, y = _two(value, "point")
+    return Point(int(_number(x, integer=True)), int(_number(y, integer=True)))
+
+
+def _int_or_identifier(value: JsonValue) -> int | str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value:
+        return value
+    raise _ShapeError("expected an integer or an identifier")
+
+
+_SINGLE: dict[str, Callable[[JsonValue], Any]] = {
+    "identifier": _text,
+    "string": _text,
+    "uri": _text,
+    "integer": lambda v: _number(v, integer=True),
+    "float": lambda v: _number(v, integer=False),
+    "duration": lambda v: _number(v, integer=False),
+    "boolean": _boolean,
+    "pair": lambda v: _pair(v, "pair"),
+    "directedPair": lambda v: _pair(v, "directedPair"),
+    "point": _point,
+    "intOrIdentifier": _int_or_identifier,
+}
+
+
+def single(base_type: str | None, value: JsonValue) -> Any:
+    """One JSON value as a single QTI value of ``base_type`` (``_ShapeError`` if it is not one)."""
+    reader = _SINGLE.get(base_type or "")
+    if reader is None:
+        raise _ShapeError(f"{base_type} responses are not accepted")
+    return reader(value)
+
+
+def _record(value: JsonValue) -> Record | None:
+    if not isinstance(value, dict):
+        raise _ShapeError("expected an object of fields")
+    record = Record()
+    for name, item in value.items():
+        if item is None or isinstance(item, bool | int | float | str):
+            record[name] = item
+        else:
+            raise _ShapeError("record fields are numbers, strings or booleans")
+    return record or None
+
+
+def value_of(decl: Declaration, value: JsonValue) -> Any:
+    """One response variable's JSON value as a QTI value (``_ShapeError`` if it does not fit)."""
+    if value is None:
+        return None
+    if decl.cardinality == "record":
+        return _record(value)
+    if decl.cardinality == "single":
+        return single(decl.base_type, value)
+    if not isinstance(value, list):
+        raise _ShapeError("expected a list")
+    pairs = decl.base_type in ("pair", "directedPair", "point")
+    if pairs and len(value) == 2 and not any(isinstance(v, list) for v in value):
+        raise _ShapeError(f"a list of {decl.base_type}s is a list of lists")
+    return container(decl.cardinality, [single(decl.base_type, item) for item in value])
+
+
+def _allowed(interaction: QtiInteraction) -> tuple[set[str], set[str]]:
+    sources = {c.identifier for c in interaction.choices}
+    targets = {c.identifier for c in interaction.targets}
+    if interaction.kind in ("associate", "graphicAssociate"):
+        return sources, sources
+    return sources, targets
+
+
+def _check_choices(interaction: QtiInteraction, value: Any) -> None:
+    kind = interaction.kind
+    members = (
+        list(value)
+        if isinstance(value, tuple) and not isinstance(value, Pair | DirectedPair | Point)
+        else [value]
+    )
+    limit = next(
+        (interaction.attributes.get(name) for name in _LIMITS if name in interaction.attributes), 0
+    )
+    if (
+        isinstance(limit, int)
+        and not isinstance(limit, bool)
+        and limit > 0
+        and len(members) > limit
+    ):
+        raise _ShapeError(f"at most {limit} selections are allowed")
+    if kind in ("choice", "inlineChoice", "order", "hottext", "hotspot", "graphicOrder"):
+        known = {c.identifier for c in interaction.choices}
+        if any(isinstance(m, str) and m not in known for m in members):
+            raise _ShapeError("a selection is not one of the choices")
+    elif kind in ("match", "associate", "gapMatch", "graphicAssociate", "graphicGapMatch"):
+        sources, targets = _allowed(interaction)
+        for member in members:
+            if not isinstance(member, tuple):
+                continue
+            first, second = member
+            if kind in ("associate", "graphicAssociate"):
+                ok = first in sources and second in sources
+            else:
+                ok = (first in sources and second in targets) or (
+                    isinstance(member, Pair) and second in sources and first in targets
+                )
+            if not ok:
+                raise _ShapeError("a pair names something that is not one of the choices")
+
+
+def read_response(
+    question: QtiQuestion, responses: dict[str, Declaration], response: JsonValue
+) -> dict[str, Any]:
+    """The response variables' values for response processing (see module docstring)."""
+    if response is None:
+        return {}
+    if not isinstance(response, dict):
+        raise InvalidResponseError(question.id, "expected an object keyed by response identifier")
+    by_response = {i.response_identifier: i for i in question.interactions}
+    values: dict[str, Any] = {}
+    for identifier, raw in response.items():
+        decl = responses.get(identifier)
+        if decl is None or identifier in ("numAttempts", "duration"):
+            raise InvalidResponseError(
+                question.id, f"{identifier!r} is not a response of this item"
+            )
+        try:
+            value = value_of(decl, raw)
+            interaction = by_response.get(identifier)
+            if value is not None and interaction is not None:
+                _check_choices(interaction, value)
+        except _ShapeError as exc:
+            raise InvalidResponseError(question.id, f"{identifier}: {exc}") from None
+        values[identifier] = value
+    return values
