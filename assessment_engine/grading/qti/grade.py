@@ -41,7 +41,7 @@ def grade_qti(question: QtiQuestion, response: JsonValue, version: str) -> Grade
     values = read_response(question, program.responses, response)
     state = program.run(values)
     score = _number(state.get("SCORE")) or 0.0
-    declared_max = _number(state.get("MAXSCORE")) if "MAXSCORE" in program.outcomes else None
+    declared_max = _number(state.get("MAXSCORE")) if program.declares("MAXSCORE") else None
     max_score = declared_max if declared_max is not None else question.points
     fraction = score / max_score if max_score > 0 else 0.0
     answered = any(v is not None for v in values.values())

@@ -2,7 +2,8 @@
 
 Called by the importer (``authoring.qti``) once per item; the result becomes the question's
 ``points``. In order: the MAXSCORE outcome's default value when declared (qti-sdk and TAO
-report MAXSCORE as the item's maximum); SCORE's ``normalMaximum``; otherwise the best SCORE of
+report MAXSCORE as the item's maximum; when response processing sets MAXSCORE, the value it
+sets on the keyed responses below); SCORE's ``normalMaximum``; otherwise the best SCORE of
 response processing run on the keyed responses: every response at its ``correctResponse``,
 and every response at its best mapping (the positively mapped keys, best first, as many as
 the cardinality and ``maxChoices`` allow; for point responses the centre of the best area).
@@ -76,20 +77,23 @@ def candidates(program: ItemProgram, limits: dict[str, int]) -> list[dict[str, A
 
 def max_score(program: ItemProgram, limits: dict[str, int], manual: bool) -> float:
     """The item's maximum score (see module docstring); ``limits``: maxChoices per response."""
-    maxscore = program.outcomes.get("MAXSCORE")
-    if maxscore is not None and _number(maxscore.default) is not None:
-        return max(float(maxscore.default), 0.0)
+    runs = []
+    for responses in candidates(program, limits):
+        try:
+            runs.append(program.run(responses))
+        except QtiItemError:
+            continue
+    if program.declares("MAXSCORE"):
+        declared = [_number(state.get("MAXSCORE")) for state in runs]
+        declared.append(_number(program.outcomes["MAXSCORE"].default))
+        known = [value for value in declared if value is not None]
+        if known:
+            return max(max(known), 0.0)
     score = program.outcomes.get("SCORE")
     if score is not None and score.normal_maximum is not None:
         return max(score.normal_maximum, 0.0)
-    best = 0.0
-    for responses in candidates(program, limits):
-        try:
-            value = _number(program.run(responses).get("SCORE"))
-        except QtiItemError:
-            continue
-        if value is not None:
-            best = max(best, value)
-    if best == 0.0 and manual:
+    scores = [_number(state.get("SCORE")) for state in runs]
+    best = max((value for value in scores if value is not None), default=0.0)
+    if best <= 0.0 and manual:
         return 1.0
-    return best
+    return max(best, 0.0)

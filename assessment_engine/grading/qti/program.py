@@ -51,6 +51,12 @@ class ItemProgram:
     rules: tuple[Rule, ...]
     context: Context
     has_processing: bool
+    implicit: frozenset[str] = frozenset()
+    """Outcomes the item did not declare but its template sets (``templates.IMPLICIT_OUTCOMES``)."""
+
+    def declares(self, identifier: str) -> bool:
+        """Whether the item itself declares outcome ``identifier``."""
+        return identifier in self.outcomes and identifier not in self.implicit
 
     def run(self, responses: dict[str, Any]) -> State:
         """Outcome (and response) values after response processing of ``responses``."""
@@ -101,6 +107,7 @@ def compile_program(root: Element, seed: str = "") -> ItemProgram:
     if clash:
         raise QtiInvalidItemError(f"{sorted(clash)[0]!r} is declared twice")
     processing = child(root, "responseProcessing")
+    declared = set(outcomes)
     rule_elements = _rules(processing, outcomes)
     context = Context({**templates, **outcomes, **responses}, frozenset(responses), seed)
     try:
@@ -110,7 +117,10 @@ def compile_program(root: Element, seed: str = "") -> ItemProgram:
     initial = {name: initial_outcome(decl) for name, decl in outcomes.items()}
     initial.update({name: decl.default for name, decl in templates.items()})
     initial.update({name: decl.default for name, decl in BUILTIN_RESPONSES.items()})
-    return ItemProgram(responses, outcomes, initial, tuple(rules), context, processing is not None)
+    implicit = frozenset(set(outcomes) - declared)
+    return ItemProgram(
+        responses, outcomes, initial, tuple(rules), context, processing is not None, implicit
+    )
 
 
 _programs: dict[str, ItemProgram] = {}
