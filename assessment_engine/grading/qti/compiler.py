@@ -176,17 +176,19 @@ def _lower(value: Any) -> Any:
 
 
 def map_value(mapping: Mapping, value: Any) -> tuple[float, bool]:
-    """Sum of the entries ``value`` matches (qti-sdk: every matching entry counts)."""
-    total, hit = 0.0, False
+    """The mapped value of the first entry ``value`` matches, and whether one did.
+
+    The specification maps each source value onto *a* float; when a case-insensitive entry
+    and another entry both match, the first in document order wins (qti-sdk adds them up).
+    """
     for entry in mapping.entries:
         if entry.case_sensitive or not isinstance(value, str):
             matched = value == entry.key
         else:
             matched = _lower(value) == _lower(entry.key)
         if matched:
-            total += entry.value
-            hit = True
-    return total, hit
+            return entry.value, True
+    return 0.0, False
 
 
 def map_response(mapping: Mapping, cardinality: str, value: Any) -> float:

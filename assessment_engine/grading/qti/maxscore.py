@@ -15,7 +15,6 @@ from __future__ import annotations
 from typing import Any
 
 from assessment_engine.grading.qti.declarations import AreaMapping, Declaration, Mapping
-from assessment_engine.grading.qti.errors import QtiItemError
 from assessment_engine.grading.qti.program import ItemProgram
 from assessment_engine.grading.qti.values import Point, container
 
@@ -76,13 +75,14 @@ def candidates(program: ItemProgram, limits: dict[str, int]) -> list[dict[str, A
 
 
 def max_score(program: ItemProgram, limits: dict[str, int], manual: bool) -> float:
-    """The item's maximum score (see module docstring); ``limits``: maxChoices per response."""
-    runs = []
-    for responses in candidates(program, limits):
-        try:
-            runs.append(program.run(responses))
-        except QtiItemError:
-            continue
+    """The item's maximum score (see module docstring); ``limits``: maxChoices per response.
+
+    Response processing that fails on an unanswered item or on its keyed responses (an
+    operator given a value of the wrong type) raises ``QtiRuntimeError`` here, at import,
+    instead of failing later on a student's submission.
+    """
+    runs = [program.run({})]
+    runs += [program.run(responses) for responses in candidates(program, limits)]
     if program.declares("MAXSCORE"):
         declared = [_number(state.get("MAXSCORE")) for state in runs]
         declared.append(_number(program.outcomes["MAXSCORE"].default))

@@ -64,7 +64,10 @@ def _aggregate(function: Callable[[list[int | float]], float]) -> Any:
             numbers = _numbers([operand(state) for operand in operands])
             if not numbers:
                 return None
-            return _typed(function(numbers), numbers)
+            try:
+                return _typed(function(numbers), numbers)
+            except OverflowError:
+                return None
 
         return run
 

@@ -5,8 +5,9 @@ Called by ``program`` when an item's ``responseProcessing`` names a ``template``
 rule bodies of ``match_correct``, ``map_response``, ``map_response_point`` and the Common
 Cartridge variants ``CC2_match``, ``CC2_match_basic``, ``CC2_map_response``; they are parsed
 once per process with defusedxml and run by the same interpreter as hand-written rules, so a
-template is never a special case. Any URI whose last path segment (``.xml`` optional) names one
-of them resolves (the QTI 2.0/2.1/2.2/3.0 and purl forms alike); anything else is
+template is never a special case. Any URI under an ``rptemplates`` path whose last segment
+(``.xml`` optional) names one of them resolves (the QTI 2.0/2.1/2.2/3.0 and purl forms
+alike); anything else is
 ``QtiUnsupportedError``, because silently ignoring a template would leave every outcome at its
 default (the pitfall pyqti documents).
 """
@@ -40,7 +41,7 @@ IMPLICIT_OUTCOMES = {
 def template_name(uri: str) -> str:
     """The template a URI names, or ``QtiUnsupportedError``."""
     name = uri.strip().rstrip("/").rsplit("/", 1)[-1].removesuffix(".xml")
-    if name not in NAMES:
+    if name not in NAMES or "rptemplates" not in uri:
         raise QtiUnsupportedError(f"unknown response processing template {uri!r}")
     return name
 
