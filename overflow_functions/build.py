@@ -11,8 +11,9 @@ copied with every module they hold, because they execute some of their files by 
 than import them (the sandbox's zygote script ``_child.py`` and the ``_seccomp.py`` it loads
 next to itself). Data files in ``PACKAGE_DATA`` (the QTI response-processing templates, read
 with ``importlib.resources``) are copied with their package. In Lambda the sandbox takes its
-rlimit layer (no namespaces there; it detects ``AWS_LAMBDA_FUNCTION_NAME``), see ``docs/sandbox.md``. ``assessment_engine.storage``, the API
-and anything else the function never imports stay out. ``requirements.txt`` lists the
+rlimit layer (no namespaces there; it detects ``AWS_LAMBDA_FUNCTION_NAME``), see
+``docs/sandbox.md``. ``assessment_engine.storage``, the API and anything else the function never
+imports stay out. ``requirements.txt`` lists the
 third-party distributions the package imports (``boto3``/``botocore`` come with the runtime).
 """
 
