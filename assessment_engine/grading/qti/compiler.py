@@ -67,6 +67,8 @@ class Context:
     responses: frozenset[str]
     seed: str = ""
     rng: random.Random = field(init=False)
+    uses_random: bool = False
+    """Set when an operator draws from ``rng``: runs then reseed it first."""
 
     def __post_init__(self) -> None:
         # String seeds are hashed with SHA-512 by ``random``: stable across processes.
@@ -269,6 +271,7 @@ def _random_integer(el: Element, operands: list[Expr], ctx: Context) -> Expr:
     high = attribute_number(el, "max", None, integer=True)
     step = attribute_number(el, "step", "1", integer=True)
     rng = ctx.rng
+    ctx.uses_random = True
 
     def run(state: State) -> Any:
         lo, hi, st = (as_number(f(state)) for f in (low, high, step))
@@ -285,6 +288,7 @@ def _random_float(el: Element, operands: list[Expr], ctx: Context) -> Expr:
     low = attribute_number(el, "min", "0", integer=False)
     high = attribute_number(el, "max", None, integer=False)
     rng = ctx.rng
+    ctx.uses_random = True
     return lambda state: rng.uniform(float(as_number(low(state))), float(as_number(high(state))))
 
 
@@ -293,6 +297,7 @@ def _random(el: Element, operands: list[Expr], ctx: Context) -> Expr:
     arity(el, operands, 1)
     (inner,) = operands
     rng = ctx.rng
+    ctx.uses_random = True
 
     def run(state: State) -> Any:
         value = inner(state)

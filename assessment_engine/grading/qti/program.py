@@ -62,7 +62,8 @@ class ItemProgram:
         """Outcome (and response) values after response processing of ``responses``."""
         state = dict(self.initial)
         state.update(responses)
-        self.context.rng.seed(f"qti:{self.context.seed}")
+        if self.context.uses_random:
+            self.context.rng.seed(f"qti:{self.context.seed}")
         try:
             for rule in self.rules:
                 rule(state)

@@ -20,16 +20,20 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import JsonValue
 
+from assessment_engine.grading.compiled import compiled
 from assessment_engine.grading.errors import InvalidResponseError
 from assessment_engine.grading.models import QtiInteraction, QtiQuestion
 from assessment_engine.grading.qti.declarations import Declaration
 from assessment_engine.grading.qti.errors import QtiInvalidItemError
 from assessment_engine.grading.qti.values import (
     DirectedPair,
+    Multiple,
+    Ordered,
     Pair,
     Point,
     Record,
@@ -155,49 +159,56 @@ def value_of(decl: Declaration, value: JsonValue) -> Any:
     return container(decl.cardinality, [single(decl.base_type, item) for item in value])
 
 
-def _allowed(interaction: QtiInteraction) -> tuple[set[str], set[str]]:
-    sources = {c.identifier for c in interaction.choices}
-    targets = {c.identifier for c in interaction.targets}
-    if interaction.kind in ("associate", "graphicAssociate"):
-        return sources, sources
-    return sources, targets
+_IDENTIFIER_KINDS = frozenset(
+    {"choice", "inlineChoice", "order", "hottext", "hotspot", "graphicOrder"}
+)
+_PAIR_KINDS = frozenset({"match", "associate", "gapMatch", "graphicAssociate", "graphicGapMatch"})
+_SYMMETRIC = frozenset({"associate", "graphicAssociate"})
 
 
-def _check_choices(interaction: QtiInteraction, value: Any) -> None:
-    kind = interaction.kind
-    members = (
-        list(value)
-        if isinstance(value, tuple) and not isinstance(value, Pair | DirectedPair | Point)
-        else [value]
-    )
+@dataclass(frozen=True)
+class _Allowed:
+    """What one interaction accepts: its identifiers, pair sides and selection limit."""
+
+    kind: str
+    sources: frozenset[str]
+    targets: frozenset[str]
+    limit: int
+
+
+def _allowed(interaction: QtiInteraction) -> _Allowed:
+    sources = frozenset(c.identifier for c in interaction.choices)
+    targets = frozenset(c.identifier for c in interaction.targets)
+    if interaction.kind in _SYMMETRIC:
+        targets = sources
     limit = next(
-        (interaction.attributes.get(name) for name in _LIMITS if name in interaction.attributes), 0
+        (interaction.attributes[name] for name in _LIMITS if name in interaction.attributes), 0
     )
-    if (
-        isinstance(limit, int)
-        and not isinstance(limit, bool)
-        and limit > 0
-        and len(members) > limit
-    ):
-        raise _ShapeError(f"at most {limit} selections are allowed")
-    if kind in ("choice", "inlineChoice", "order", "hottext", "hotspot", "graphicOrder"):
-        known = {c.identifier for c in interaction.choices}
-        if any(isinstance(m, str) and m not in known for m in members):
+    usable = isinstance(limit, int) and not isinstance(limit, bool)
+    return _Allowed(interaction.kind, sources, targets, limit if usable else 0)  # type: ignore[arg-type]
+
+
+def _check_choices(allowed: _Allowed, value: Any) -> None:
+    members = value if isinstance(value, Multiple | Ordered) else (value,)
+    if allowed.limit > 0 and len(members) > allowed.limit:
+        raise _ShapeError(f"at most {allowed.limit} selections are allowed")
+    if allowed.kind in _IDENTIFIER_KINDS:
+        if any(isinstance(m, str) and m not in allowed.sources for m in members):
             raise _ShapeError("a selection is not one of the choices")
-    elif kind in ("match", "associate", "gapMatch", "graphicAssociate", "graphicGapMatch"):
-        sources, targets = _allowed(interaction)
+    elif allowed.kind in _PAIR_KINDS:
         for member in members:
             if not isinstance(member, tuple):
                 continue
             first, second = member
-            if kind in ("associate", "graphicAssociate"):
-                ok = first in sources and second in sources
-            else:
-                ok = (first in sources and second in targets) or (
-                    isinstance(member, Pair) and second in sources and first in targets
-                )
+            ok = (first in allowed.sources and second in allowed.targets) or (
+                isinstance(member, Pair) and second in allowed.sources and first in allowed.targets
+            )
             if not ok:
                 raise _ShapeError("a pair names something that is not one of the choices")
+
+
+def _allowed_by_response(question: QtiQuestion) -> dict[str, _Allowed]:
+    return {i.response_identifier: _allowed(i) for i in question.interactions}
 
 
 def read_response(
@@ -208,7 +219,7 @@ def read_response(
         return {}
     if not isinstance(response, dict):
         raise InvalidResponseError(question.id, "expected an object keyed by response identifier")
-    by_response = {i.response_identifier: i for i in question.interactions}
+    by_response = compiled(question, "qti-allowed", lambda: _allowed_by_response(question))
     values: dict[str, Any] = {}
     for identifier, raw in response.items():
         decl = responses.get(identifier)
@@ -218,9 +229,9 @@ def read_response(
             )
         try:
             value = value_of(decl, raw)
-            interaction = by_response.get(identifier)
-            if value is not None and interaction is not None:
-                _check_choices(interaction, value)
+            allowed = by_response.get(identifier)
+            if value is not None and allowed is not None:
+                _check_choices(allowed, value)
         except _ShapeError as exc:
             raise InvalidResponseError(question.id, f"{identifier}: {exc}") from None
         values[identifier] = value
