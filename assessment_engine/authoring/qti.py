@@ -11,11 +11,12 @@ as ``scoring_xml`` and compiled here once, so an item the interpreter cannot run
 import, never at grading. The stem is the item body's HTML with each interaction replaced by
 ``{{interaction:ID}}`` and feedback, rubric, template and printed-variable elements dropped, so
 no key material reaches it. ``points`` is the item's maximum score (``grading.qti.maxscore``).
-An item with extended text and no automatic scoring (no response processing, or a SCORE
-scored by a human) is stored for manual grading.
+An item with extended text, upload or drawing and no automatic scoring (no response
+processing, or a SCORE scored by a human) is stored for manual grading.
 
-Refused with `QtiUnsupportedError`: ``customOperator``, portable custom interactions, file
-responses (upload, drawing), template processing (item cloning), unknown templates. Malformed
+Upload and drawing interactions (file responses) go to manual grading like extended text.
+Refused with `QtiUnsupportedError`: ``customOperator``, portable custom interactions and
+vendor extensions (unknown templates). Malformed
 items (undeclared variables, bad values, unknown elements in response processing) are
 `QtiSyntaxError`.
 """
@@ -45,7 +46,7 @@ _SCORING = (
     "templateProcessing",
     "responseProcessing",
 )
-_MANUAL = frozenset({"extendedText"})
+_MANUAL = frozenset({"extendedText", "upload", "drawing"})
 
 
 def scoring_xml(item: Element) -> str:

@@ -5,7 +5,9 @@ answer: choices with their identifiers and HTML, match sets, gaps, hot texts, ho
 are presentation, not key), the image of a graphic interaction, slider bounds, and the
 interaction's constraints (``maxChoices``, ``expectedLength``, ...). Nothing of the response
 declaration or processing is read here, so no key material can reach the student view.
-Portable custom interactions and file-response interactions raise `QtiUnsupportedError`.
+Upload and drawing interactions take a file response: the platform stores a reference to the
+file (it does not hold the file) and the item goes to manual grading. Portable custom
+interactions raise `QtiUnsupportedError`.
 """
 
 from __future__ import annotations
@@ -51,9 +53,10 @@ KINDS = {
     "sliderInteraction": "slider",
     "mediaInteraction": "media",
     "endAttemptInteraction": "endAttempt",
+    "uploadInteraction": "upload",
+    "drawingInteraction": "drawing",
 }
 PCI = frozenset({"customInteraction", "portableCustomInteraction"})
-FILE_RESPONSES = frozenset({"uploadInteraction", "drawingInteraction"})
 _ATTRIBUTES = (
     "maxChoices",
     "minChoices",
@@ -80,6 +83,7 @@ _ATTRIBUTES = (
     "loop",
     "title",
     "centerPoint",
+    "type",
 )
 _INTEGERS = frozenset(
     {
@@ -103,7 +107,7 @@ _FLOATS = frozenset({"lowerBound", "upperBound"})
 
 def is_interaction(el: Element) -> bool:
     tag = str(el.tag)
-    return tag in KINDS or tag in PCI or tag in FILE_RESPONSES
+    return tag in KINDS or tag in PCI
 
 
 def hiding(replace: Callable[[Element], str | None]) -> Callable[[Element], str | None]:
@@ -258,8 +262,6 @@ def build(el: Element, stage: Element | None = None) -> QtiInteraction:
     tag = str(el.tag)
     if tag in PCI:
         raise QtiUnsupportedError(f"{tag}: portable custom interactions are not supported")
-    if tag in FILE_RESPONSES:
-        raise QtiUnsupportedError(f"{tag}: file responses have no grader here")
     kind = KINDS[tag]
     response = el.get("responseIdentifier", "")
     if not response:

@@ -225,6 +225,8 @@ QtiInteractionKind = Literal[
     "slider",
     "media",
     "endAttempt",
+    "upload",
+    "drawing",
 ]
 
 

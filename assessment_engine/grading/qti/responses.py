@@ -8,7 +8,9 @@ by declaration (documented in ``docs/authoring.md``):
   duration: a number or a numeric string; boolean: ``true`` / ``false``;
 * pair / directedPair: ``["A", "B"]`` (source first); point: ``[x, y]`` of integers;
 * multiple / ordered: a list of the single shapes (``["A", "C"]``, ``[["A", "B"], ...]``);
-* record: an object ``{field: number | string | boolean}``.
+* record: an object ``{field: number | string | boolean}``;
+* file (upload, drawing): the platform's reference to the stored file, a string or
+  ``{"ref": "..."}`` (the file itself is not part of the response).
 
 Identifiers are checked against the interaction's choices (pairs: each side; match: source
 from the first set, target from the second) and counts against ``maxChoices`` /
@@ -100,6 +102,15 @@ def _point(value: JsonValue) -> Point:
     return Point(int(_number(x, integer=True)), int(_number(y, integer=True)))
 
 
+def _file(value: JsonValue) -> str | None:
+    """A file response is the platform's reference to the stored file (a non-empty string)."""
+    if isinstance(value, dict):
+        value = value.get("ref")
+    if not isinstance(value, str):
+        raise _ShapeError('a file response is a file reference string or {"ref": ...}')
+    return value or None
+
+
 def _int_or_identifier(value: JsonValue) -> int | str:
     if isinstance(value, int) and not isinstance(value, bool):
         return value
@@ -120,6 +131,7 @@ _SINGLE: dict[str, Callable[[JsonValue], Any]] = {
     "directedPair": lambda v: _pair(v, "directedPair"),
     "point": _point,
     "intOrIdentifier": _int_or_identifier,
+    "file": _file,
 }
 
 

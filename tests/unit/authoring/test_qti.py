@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 from assessment_engine.authoring.errors import QtiSyntaxError, QtiUnsupportedError
 from assessment_engine.authoring.qti import parse_qti
 from assessment_engine.grading import grade
+from assessment_engine.grading.errors import InvalidResponseError
 from assessment_engine.grading.models import QtiQuestion
 
 from .qti_samples import (
@@ -460,6 +461,20 @@ def test_extended_text_without_processing_waits_for_a_person():
     assert (result.status, result.score, result.max_score) == ("needs_manual_grading", 0, 1)
 
 
+def test_upload_and_drawing_take_a_file_reference_for_manual_grading():
+    for tag in ("uploadInteraction", "drawingInteraction"):
+        body = (
+            f'<{tag} responseIdentifier="RESPONSE"><object data="c.png" type="image/png"/></{tag}>'
+        )
+        q = one(item21(declaration("single", "file"), body, ""))
+        assert q.manual
+        assert q.interactions[0].kind == ("upload" if tag.startswith("upload") else "drawing")
+        result = grade(q, {"RESPONSE": {"ref": "uploads/abc123"}})
+        assert result.status == "needs_manual_grading"
+    with pytest.raises(InvalidResponseError, match="file reference"):
+        grade(q, {"RESPONSE": 42})
+
+
 def test_an_item_without_response_processing_keeps_its_outcome_defaults():
     q = one(item21(declaration("single", "identifier", ["A"]), choice_body(), ""))
     assert (q.points, score(q, {"RESPONSE": "A"})) == (0, 0)
@@ -526,10 +541,9 @@ def test_processing_the_interpreter_cannot_run_is_a_loud_import_error(processing
             '<portableCustomInteraction responseIdentifier="RESPONSE" customInteractionTypeIdentifier="x"/>',
             "portable custom interactions",
         ),
-        ('<uploadInteraction responseIdentifier="RESPONSE"/>', "file responses"),
     ],
 )
-def test_pci_and_file_interactions_are_refused(body, fragment):
+def test_portable_custom_interactions_are_refused(body, fragment):
     xml = item21(declaration("single", "identifier", ["A"]), body, template("match_correct"))
     with pytest.raises(QtiUnsupportedError, match=fragment):
         parse_qti(xml)
