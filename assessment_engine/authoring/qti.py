@@ -14,6 +14,8 @@ no key material reaches it. ``points`` is the item's maximum score (``grading.qt
 An item with extended text, upload or drawing and no automatic scoring (no response
 processing, or a SCORE scored by a human) is stored for manual grading.
 
+Items with ``templateProcessing`` (cloning) are instantiated once, deterministically
+(``grading.qti.templating``): every student sees, and is scored on, the same instance.
 Upload and drawing interactions (file responses) go to manual grading like extended text.
 Refused with `QtiUnsupportedError`: ``customOperator``, portable custom interactions and
 vendor extensions (unknown templates). Malformed
@@ -37,6 +39,7 @@ from assessment_engine.grading.models import QtiInteraction, Question
 from assessment_engine.grading.qti import errors as interpreter
 from assessment_engine.grading.qti.maxscore import max_score
 from assessment_engine.grading.qti.program import program_for
+from assessment_engine.grading.qti.templating import instantiate
 
 _QUESTION: TypeAdapter[Question] = TypeAdapter(Question)
 _SCORING = (
@@ -102,6 +105,12 @@ def item_fields(item: Element, version: str) -> dict[str, object]:
     identifier = item.get("identifier") or ""
     if not identifier:
         raise QtiSyntaxError("assessmentItem without identifier")
+    try:
+        item = instantiate(item, identifier)
+    except interpreter.QtiUnsupportedError as exc:
+        raise QtiUnsupportedError(str(exc)) from exc
+    except interpreter.QtiItemError as exc:
+        raise QtiSyntaxError(f"template processing: {exc}") from exc
     body = child(item, "itemBody")
     if body is None:
         raise QtiSyntaxError("no itemBody")

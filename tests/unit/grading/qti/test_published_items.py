@@ -10,6 +10,7 @@ response processing sets it), otherwise the best score of the keyed responses.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -377,9 +378,26 @@ def test_extended_text_without_scoring_waits_for_a_person(name, maximum, respons
     assert grade(question, None).status == "graded"  # nothing to mark
 
 
+def test_a_cloned_item_is_instantiated_once_and_scored_on_what_it_shows():
+    # mc_calc3 draws i in 1..7, shows numbers[i] and keys the choice listing its divisors
+    # other than 1 and itself ("-" when there are none); the key must follow the shown number
+    question = load(f"{SDK}/mc_calc3.xml")
+    assert question == load(f"{SDK}/mc_calc3.xml")  # the same instance on every import
+    shown = {int(n) for n in re.findall(r"<mn>(\d+)</mn>", question.text)}
+    assert len(shown) == 1
+    number = shown.pop()
+    divisors = ",".join(str(d) for d in range(2, number) if number % d == 0) or "-"
+    (interaction,) = question.interactions
+    for choice in interaction.choices:
+        expected = 2.0 if choice.text == divisors else 0.0
+        assert grade(question, {"RESPONSE0": choice.identifier}).score == expected, choice.text
+    assert "templateProcessing" not in question.scoring_xml
+    assert "CALC0" not in question.text
+
+
 def test_every_fixture_is_covered_by_a_case():
     files = {str(p.relative_to(FIXTURES)) for p in FIXTURES.rglob("*.xml")}
-    covered = {c[0] for c in CASES} | {m[0] for m in MANUAL}
+    covered = {c[0] for c in CASES} | {m[0] for m in MANUAL} | {f"{SDK}/mc_calc3.xml"}
     assert files == covered
     assert len(files) >= 40
 
