@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (XML fixtures read better unwrapped)
 """Template processing run once at import: printed values, shown/hidden template content,
 constraints, correct responses set by the template rules."""
 
