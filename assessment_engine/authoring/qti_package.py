@@ -30,12 +30,11 @@ import zlib
 from dataclasses import dataclass
 from xml.etree.ElementTree import Element
 
-import defusedxml.ElementTree as SafeET
-from defusedxml import DefusedXmlException
-
 from assessment_engine.authoring.errors import QtiError, QtiPackageError
 from assessment_engine.authoring.qti import parse_qti
 from assessment_engine.grading.models import Question
+from assessment_engine.grading.qti.errors import QtiInvalidItemError
+from assessment_engine.grading.qti.xml import parse_raw
 
 ZIP_MAGIC = b"PK\x03\x04"
 ITEM_TYPES = (
@@ -119,12 +118,9 @@ def _read(archive: zipfile.ZipFile, name: str) -> bytes:
 
 def _xml(data: bytes, name: str) -> Element:
     try:
-        root: Element = SafeET.fromstring(
-            data, forbid_dtd=True, forbid_entities=True, forbid_external=True
-        )
-    except (DefusedXmlException, SafeET.ParseError, ValueError) as exc:
+        return parse_raw(data)
+    except QtiInvalidItemError as exc:
         raise QtiPackageError(f"{name}: {exc}") from exc
-    return root
 
 
 def resolve(base: str, href: str, where: str) -> str:

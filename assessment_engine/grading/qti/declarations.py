@@ -34,8 +34,9 @@ class MapEntry:
 
 
 @dataclass(frozen=True)
-class Mapping:
-    entries: tuple[MapEntry, ...]
+class _Bounded:
+    """A mapping's default value and bounds (``mapping`` and ``areaMapping`` alike)."""
+
     default: float = 0.0
     lower: float | None = None
     upper: float | None = None
@@ -46,6 +47,11 @@ class Mapping:
         if self.upper is not None and total > self.upper:
             return self.upper
         return total
+
+
+@dataclass(frozen=True)
+class Mapping(_Bounded):
+    entries: tuple[MapEntry, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -56,18 +62,8 @@ class AreaEntry:
 
 
 @dataclass(frozen=True)
-class AreaMapping:
-    entries: tuple[AreaEntry, ...]
-    default: float = 0.0
-    lower: float | None = None
-    upper: float | None = None
-
-    def bounded(self, total: float) -> float:
-        if self.lower is not None and total < self.lower:
-            return self.lower
-        if self.upper is not None and total > self.upper:
-            return self.upper
-        return total
+class AreaMapping(_Bounded):
+    entries: tuple[AreaEntry, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -121,6 +117,14 @@ def _values(el: Element | None, cardinality: str, base_type: str | None) -> Any:
     return container(cardinality, parsed)
 
 
+def _bounds(el: Element) -> dict[str, Any]:
+    return {
+        "default": _optional_float(el, "defaultValue") or 0.0,
+        "lower": _optional_float(el, "lowerBound"),
+        "upper": _optional_float(el, "upperBound"),
+    }
+
+
 def _mapping(el: Element | None, base_type: str | None) -> Mapping | None:
     if el is None:
         return None
@@ -133,12 +137,7 @@ def _mapping(el: Element | None, base_type: str | None) -> Mapping | None:
         sensitive = entry.get("caseSensitive", "true").strip().lower() not in ("false", "0")
         key_value = key if base_type == "string" else parse_value(base_type, key)
         entries.append(MapEntry(key_value, parse_float(value), sensitive))
-    return Mapping(
-        tuple(entries),
-        _optional_float(el, "defaultValue") or 0.0,
-        _optional_float(el, "lowerBound"),
-        _optional_float(el, "upperBound"),
-    )
+    return Mapping(entries=tuple(entries), **_bounds(el))
 
 
 def _coords(text: str) -> tuple[float, ...]:
@@ -161,12 +160,7 @@ def _area_mapping(el: Element | None) -> AreaMapping | None:
                 shape, _coords(entry.get("coords", "")), parse_float(entry.get("mappedValue", ""))
             )
         )
-    return AreaMapping(
-        tuple(entries),
-        _optional_float(el, "defaultValue") or 0.0,
-        _optional_float(el, "lowerBound"),
-        _optional_float(el, "upperBound"),
-    )
+    return AreaMapping(entries=tuple(entries), **_bounds(el))
 
 
 def _lookup(el: Element, base_type: str | None) -> LookupTable | None:

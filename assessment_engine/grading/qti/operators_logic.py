@@ -61,38 +61,29 @@ def _match(el: Element, operands: list[Expr], _ctx: Context) -> Expr:
     return run
 
 
-@register("and")
-def _and(el: Element, operands: list[Expr], _ctx: Context) -> Expr:
-    arity(el, operands, 1, -1)
+def _connective(decisive: bool) -> Any:
+    """``and`` (decided by a false operand) or ``or`` (by a true one), three-valued."""
 
-    def run(state: State) -> Any:
-        unknown = False
-        for operand in operands:
-            value = operand(state)
-            if value is None:
-                unknown = True
-            elif value is False:
-                return False
-        return None if unknown else True
+    def build(el: Element, operands: list[Expr], _ctx: Context) -> Expr:
+        arity(el, operands, 1, -1)
 
-    return run
+        def run(state: State) -> Any:
+            unknown = False
+            for operand in operands:
+                value = operand(state)
+                if value is None:
+                    unknown = True
+                elif value is decisive:
+                    return decisive
+            return None if unknown else not decisive
+
+        return run
+
+    return build
 
 
-@register("or")
-def _or(el: Element, operands: list[Expr], _ctx: Context) -> Expr:
-    arity(el, operands, 1, -1)
-
-    def run(state: State) -> Any:
-        unknown = False
-        for operand in operands:
-            value = operand(state)
-            if value is None:
-                unknown = True
-            elif value is True:
-                return True
-        return None if unknown else False
-
-    return run
+register("and")(_connective(False))
+register("or")(_connective(True))
 
 
 @register("not")

@@ -46,6 +46,11 @@ def normalise(root: Element) -> Element:
 
 def parse(xml: str | bytes) -> Element:
     """Parse and normalise; ``QtiInvalidItemError`` for malformed or forbidden XML."""
+    return normalise(parse_raw(xml))
+
+
+def parse_raw(xml: str | bytes) -> Element:
+    """Parse safely, names untouched; ``QtiInvalidItemError`` for malformed or forbidden XML."""
     if len(xml) > MAX_BYTES:
         raise QtiInvalidItemError(f"XML larger than {MAX_BYTES} bytes")
     try:
@@ -54,9 +59,10 @@ def parse(xml: str | bytes) -> Element:
         raise QtiInvalidItemError(f"forbidden XML construct ({type(exc).__name__})") from exc
     except ParseError as exc:
         raise QtiInvalidItemError(f"malformed XML: {exc}") from exc
-    except (ValueError, RecursionError) as exc:
+    except (ValueError, RecursionError) as exc:  # e.g. an encoding declaration on a str
         raise QtiInvalidItemError(f"unreadable XML: {exc}") from exc
-    return normalise(root)
+    parsed: Element = root
+    return parsed
 
 
 def elements(el: Element) -> list[Element]:

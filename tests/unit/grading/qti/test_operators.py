@@ -36,7 +36,7 @@ DECLS = {
         "identifier",
         correct=Multiple(["A", "B"]),
         mapping=Mapping(
-            (MapEntry("A", 1.0, True), MapEntry("B", 0.5, True), MapEntry("C", -2.0, True)),
+            entries=(MapEntry("A", 1.0, True), MapEntry("B", 0.5, True), MapEntry("C", -2.0, True)),
             default=-0.25,
             lower=-1.0,
         ),
@@ -45,7 +45,7 @@ DECLS = {
         "S",
         "single",
         "string",
-        mapping=Mapping((MapEntry("York", 1.0, True), MapEntry("york", 0.5, False)), default=0.0),
+        mapping=Mapping(entries=(MapEntry("York", 1.0, True), MapEntry("york", 0.5, False))),
     ),
     "X": Declaration("X", "single", "float", default=2.5),
     "O": Declaration("O", "ordered", "identifier"),
