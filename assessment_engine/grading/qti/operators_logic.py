@@ -9,6 +9,7 @@ its registrations by ``program``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from xml.etree.ElementTree import Element
 
@@ -270,39 +271,33 @@ def _string(value: Any, what: str) -> str:
     return value
 
 
-@register("stringMatch")
-def _string_match(el: Element, operands: list[Expr], _ctx: Context) -> Expr:
+def _two_strings(el: Element, operands: list[Expr], compare: Callable[[str, str], bool]) -> Expr:
+    """A comparison of two strings (lower-cased unless ``caseSensitive``); NULL on NULL."""
     arity(el, operands, 2)
     left, right = operands
     sensitive = _flag(el, "caseSensitive", True)
-    substring = _flag(el, "substring", False)
+    what = str(el.tag)
 
     def run(state: State) -> Any:
         a, b = left(state), right(state)
         if is_null(a) or is_null(b):
             return None
-        a, b = _string(a, "stringMatch"), _string(b, "stringMatch")
-        if not sensitive:
-            a, b = a.lower(), b.lower()
-        return b in a if substring else a == b
+        a, b = _string(a, what), _string(b, what)
+        return compare(a, b) if sensitive else compare(a.lower(), b.lower())
 
     return run
+
+
+@register("stringMatch")
+def _string_match(el: Element, operands: list[Expr], _ctx: Context) -> Expr:
+    if _flag(el, "substring", False):  # deprecated form: is the second inside the first
+        return _two_strings(el, operands, lambda a, b: b in a)
+    return _two_strings(el, operands, lambda a, b: a == b)
 
 
 @register("substring")
 def _substring(el: Element, operands: list[Expr], _ctx: Context) -> Expr:
-    arity(el, operands, 2)
-    left, right = operands
-    sensitive = _flag(el, "caseSensitive", True)
-
-    def run(state: State) -> Any:
-        a, b = left(state), right(state)
-        if is_null(a) or is_null(b):
-            return None
-        a, b = _string(a, "substring"), _string(b, "substring")
-        return (a in b) if sensitive else (a.lower() in b.lower())
-
-    return run
+    return _two_strings(el, operands, lambda a, b: a in b)  # the first inside the second
 
 
 @register("patternMatch")
