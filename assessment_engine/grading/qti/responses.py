@@ -47,53 +47,54 @@ from assessment_engine.grading.qti.values import (
 _LIMITS = ("maxChoices", "maxAssociations", "maxStrings")
 
 
-class _ShapeError(Exception):
-    pass
+class ShapeError(Exception):
+    """A value that does not fit its declaration; ``read_response`` turns it into
+    ``InvalidResponseError`` naming the response variable."""
 
 
 def _number(value: JsonValue, integer: bool) -> int | float:
     if isinstance(value, bool):
-        raise _ShapeError("expected a number")
+        raise ShapeError("expected a number")
     if isinstance(value, int):
         return value if integer else float(value)
     if isinstance(value, float):
         if integer:
             if not value.is_integer():
-                raise _ShapeError("expected an integer")
+                raise ShapeError("expected an integer")
             return int(value)
         if not math.isfinite(value):
-            raise _ShapeError("expected a finite number")
+            raise ShapeError("expected a finite number")
         return value
     if isinstance(value, str):
         try:
             return parse_integer(value) if integer else parse_float(value)
         except QtiInvalidItemError:
-            raise _ShapeError(f"expected {'an integer' if integer else 'a number'}") from None
-    raise _ShapeError("expected a number")
+            raise ShapeError(f"expected {'an integer' if integer else 'a number'}") from None
+    raise ShapeError("expected a number")
 
 
 def _two(value: JsonValue, what: str) -> tuple[Any, Any]:
     if not isinstance(value, list) or len(value) != 2:
-        raise _ShapeError(f"a {what} is a list of two values")
+        raise ShapeError(f"a {what} is a list of two values")
     return value[0], value[1]
 
 
 def _text(value: JsonValue) -> str | None:
     if not isinstance(value, str):
-        raise _ShapeError("expected a string")
+        raise ShapeError("expected a string")
     return value if value != "" else None
 
 
 def _boolean(value: JsonValue) -> bool:
     if not isinstance(value, bool):
-        raise _ShapeError("expected true or false")
+        raise ShapeError("expected true or false")
     return value
 
 
 def _pair(value: JsonValue, base_type: str) -> Pair | DirectedPair:
     first, second = _two(value, base_type)
     if not isinstance(first, str) or not isinstance(second, str) or not first or not second:
-        raise _ShapeError(f"a {base_type} holds two identifiers")
+        raise ShapeError(f"a {base_type} holds two identifiers")
     return Pair(first, second) if base_type == "pair" else DirectedPair(first, second)
 
 
@@ -107,7 +108,7 @@ def _file(value: JsonValue) -> str | None:
     if isinstance(value, dict):
         value = value.get("ref")
     if not isinstance(value, str):
-        raise _ShapeError('a file response is a file reference string or {"ref": ...}')
+        raise ShapeError('a file response is a file reference string or {"ref": ...}')
     return value or None
 
 
@@ -116,7 +117,7 @@ def _int_or_identifier(value: JsonValue) -> int | str:
         return value
     if isinstance(value, str) and value:
         return value
-    raise _ShapeError("expected an integer or an identifier")
+    raise ShapeError("expected an integer or an identifier")
 
 
 _SINGLE: dict[str, Callable[[JsonValue], Any]] = {
@@ -136,27 +137,27 @@ _SINGLE: dict[str, Callable[[JsonValue], Any]] = {
 
 
 def single(base_type: str | None, value: JsonValue) -> Any:
-    """One JSON value as a single QTI value of ``base_type`` (``_ShapeError`` if it is not one)."""
+    """One JSON value as a single QTI value of ``base_type`` (``ShapeError`` if it is not one)."""
     reader = _SINGLE.get(base_type or "")
     if reader is None:
-        raise _ShapeError(f"{base_type} responses are not accepted")
+        raise ShapeError(f"{base_type} responses are not accepted")
     return reader(value)
 
 
 def _record(value: JsonValue) -> Record | None:
     if not isinstance(value, dict):
-        raise _ShapeError("expected an object of fields")
+        raise ShapeError("expected an object of fields")
     record = Record()
     for name, item in value.items():
         if item is None or isinstance(item, bool | int | float | str):
             record[name] = item
         else:
-            raise _ShapeError("record fields are numbers, strings or booleans")
+            raise ShapeError("record fields are numbers, strings or booleans")
     return record or None
 
 
 def value_of(decl: Declaration, value: JsonValue) -> Any:
-    """One response variable's JSON value as a QTI value (``_ShapeError`` if it does not fit)."""
+    """One response variable's JSON value as a QTI value (``ShapeError`` if it does not fit)."""
     if value is None:
         return None
     if decl.cardinality == "record":
@@ -164,10 +165,10 @@ def value_of(decl: Declaration, value: JsonValue) -> Any:
     if decl.cardinality == "single":
         return single(decl.base_type, value)
     if not isinstance(value, list):
-        raise _ShapeError("expected a list")
+        raise ShapeError("expected a list")
     pairs = decl.base_type in ("pair", "directedPair", "point")
     if pairs and len(value) == 2 and not any(isinstance(v, list) for v in value):
-        raise _ShapeError(f"a list of {decl.base_type}s is a list of lists")
+        raise ShapeError(f"a list of {decl.base_type}s is a list of lists")
     return container(decl.cardinality, [single(decl.base_type, item) for item in value])
 
 
@@ -203,10 +204,10 @@ def _allowed(interaction: QtiInteraction) -> _Allowed:
 def _check_choices(allowed: _Allowed, value: Any) -> None:
     members = value if isinstance(value, Multiple | Ordered) else (value,)
     if allowed.limit > 0 and len(members) > allowed.limit:
-        raise _ShapeError(f"at most {allowed.limit} selections are allowed")
+        raise ShapeError(f"at most {allowed.limit} selections are allowed")
     if allowed.kind in _IDENTIFIER_KINDS:
         if any(isinstance(m, str) and m not in allowed.sources for m in members):
-            raise _ShapeError("a selection is not one of the choices")
+            raise ShapeError("a selection is not one of the choices")
     elif allowed.kind in _PAIR_KINDS:
         for member in members:
             if not isinstance(member, tuple):
@@ -216,7 +217,7 @@ def _check_choices(allowed: _Allowed, value: Any) -> None:
                 isinstance(member, Pair) and second in allowed.sources and first in allowed.targets
             )
             if not ok:
-                raise _ShapeError("a pair names something that is not one of the choices")
+                raise ShapeError("a pair names something that is not one of the choices")
 
 
 def _allowed_by_response(question: QtiQuestion) -> dict[str, _Allowed]:
@@ -244,7 +245,7 @@ def read_response(
             allowed = by_response.get(identifier)
             if value is not None and allowed is not None:
                 _check_choices(allowed, value)
-        except _ShapeError as exc:
+        except ShapeError as exc:
             raise InvalidResponseError(question.id, f"{identifier}: {exc}") from None
         values[identifier] = value
     return values
