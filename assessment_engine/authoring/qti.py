@@ -10,7 +10,8 @@ item's own declarations and response processing (standard template or custom rul
 as ``scoring_xml`` and compiled here once, so an item the interpreter cannot run is refused at
 import, never at grading. The stem is the item body's HTML with each interaction replaced by
 ``{{interaction:ID}}`` and feedback, rubric, template and printed-variable elements dropped, so
-no key material reaches it. ``points`` is the item's maximum score (``grading.qti.maxscore``).
+no key material reaches it; ``modalFeedback`` is kept for the grade (released results), never
+for the student view. ``points`` is the item's maximum score (``grading.qti.maxscore``).
 An item with extended text, upload or drawing and no automatic scoring (no response
 processing, or a SCORE scored by a human) is stored for manual grading.
 
@@ -33,7 +34,7 @@ from xml.etree.ElementTree import Element
 from pydantic import TypeAdapter, ValidationError
 
 from assessment_engine.authoring.errors import QtiError, QtiSyntaxError, QtiUnsupportedError
-from assessment_engine.authoring.qti_interactions import HIDDEN, build, is_interaction
+from assessment_engine.authoring.qti_interactions import HIDDEN, build, html, is_interaction
 from assessment_engine.authoring.qti_xml import child, children, parse_items, serialise
 from assessment_engine.grading.models import QtiInteraction, Question
 from assessment_engine.grading.qti import errors as interpreter
@@ -131,6 +132,7 @@ def item_fields(item: Element, version: str) -> dict[str, object]:
     except interpreter.QtiItemError as exc:
         raise QtiSyntaxError(str(exc)) from exc
     text = serialise(body, _stem(markers), outer=False).strip()
+    feedback = [_modal(el) for el in children(item, "modalFeedback")]
     fields: dict[str, object] = {
         "type": "qti",
         "id": identifier,
@@ -141,10 +143,22 @@ def item_fields(item: Element, version: str) -> dict[str, object]:
         "scoring_xml": scoring,
         "points": points,
         "manual": manual,
+        "modal_feedback": feedback,
     }
     if item.get("title"):
         fields["title"] = item.get("title")
     return fields
+
+
+def _modal(el: Element) -> dict[str, object]:
+    """One ``modalFeedback`` (QTI 3 wraps its content in ``qti-content-body``)."""
+    content = child(el, "contentBody")
+    return {
+        "outcome": el.get("outcomeIdentifier", ""),
+        "identifier": el.get("identifier", ""),
+        "show": el.get("showHide", "show") != "hide",
+        "text": html(content if content is not None else el),
+    }
 
 
 def _stem(markers: dict[int, str]) -> Callable[[Element], str | None]:

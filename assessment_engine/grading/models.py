@@ -271,6 +271,19 @@ class QtiInteraction(_Model):
     attributes: dict[str, str | int | float | bool] = Field(default_factory=dict)
 
 
+class QtiFeedback(_Model):
+    """A ``modalFeedback`` of the item: shown in the grade when its outcome says so.
+
+    Result material (it may explain the answer): it reaches students only in a released
+    ``Grade``, never in the student view.
+    """
+
+    outcome: str = Field(description="The outcome variable it depends on.")
+    identifier: str
+    show: bool = Field(default=True, description="showHide: show when matched, else hide.")
+    text: str = Field(description="HTML of the feedback.")
+
+
 class QtiQuestion(QuestionBase):
     """A QTI item graded by interpreting its own response processing (``grading.qti``).
 
@@ -287,6 +300,7 @@ class QtiQuestion(QuestionBase):
     interactions: tuple[QtiInteraction, ...] = ()
     scoring_xml: str = Field(description="Declarations + responseProcessing, normalised QTI 2.")
     manual: bool = False
+    modal_feedback: tuple[QtiFeedback, ...] = ()
 
 
 Question = Annotated[

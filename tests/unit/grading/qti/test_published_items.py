@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (published texts and XML read better unwrapped)
 """Conformance on published QTI items: each imports and scores as the specification says.
 
 The items are copies of public files (``tests/fixtures/qti/README.md`` names the repository,
@@ -393,6 +394,33 @@ def test_a_cloned_item_is_instantiated_once_and_scored_on_what_it_shows():
         assert grade(question, {"RESPONSE0": choice.identifier}).score == expected, choice.text
     assert "templateProcessing" not in question.scoring_xml
     assert "CALC0" not in question.text
+
+
+@pytest.mark.parametrize(
+    ("name", "response", "expected"),
+    [
+        # Onyx: boolean outcomes keyed "true"; the right answer shows the "Richtig!" feedback
+        (
+            f"{ONYX}/Choicemultiple_2014410822.xml",
+            {"RESPONSE_13390220": ["choice_693643701", "choice_853818748"]},
+            (
+                "Der Freistatt Sachsen verfügt über zwei Internationale Flughäfen: Leipzig/Halle und Dresden.",
+            ),
+        ),
+        # CC2_map_response sets FEEDBACK correct/incorrect; "general" is shown unless FEEDBACK is
+        # "general" (show-hide="hide"); document order
+        (
+            f"{QTI3}/QUE_102011.xml",
+            {"RESPONSE": "skinner box"},
+            ("general feedback", "correct feedback"),
+        ),
+        (f"{QTI3}/QUE_102011.xml", {"RESPONSE": "box"}, ("general feedback", "incorrect feedback")),
+        # CC2_match sets FEEDBACK := RESPONSE and no FEEDBACKBASIC: only "general" shows
+        (f"{QTI3}/QUE_104049.xml", {"RESPONSE": "QUE_104049_A4"}, ("This is some general feedback",)),
+    ],
+)
+def test_modal_feedback_follows_the_outcomes(name, response, expected):
+    assert grade(load(name), response).feedback == expected
 
 
 def test_every_fixture_is_covered_by_a_case():
