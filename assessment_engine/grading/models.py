@@ -6,7 +6,8 @@ Every question carries a ``key_version`` (bumped on an answer-key fix) so that a
 always names the key it was graded against.
 
 Fractions follow Moodle: an answer's ``fraction`` is a float in [-1, 1] (1.0 = 100%), and a
-question's score is ``fraction * points``.
+question's score is ``fraction * points``. ``QtiQuestion`` keeps a QTI item's own declarations
+and response processing instead (``grading.qti`` interprets them).
 """
 
 from __future__ import annotations
