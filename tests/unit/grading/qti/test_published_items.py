@@ -416,7 +416,11 @@ def test_a_cloned_item_is_instantiated_once_and_scored_on_what_it_shows():
         ),
         (f"{QTI3}/QUE_102011.xml", {"RESPONSE": "box"}, ("general feedback", "incorrect feedback")),
         # CC2_match sets FEEDBACK := RESPONSE and no FEEDBACKBASIC: only "general" shows
-        (f"{QTI3}/QUE_104049.xml", {"RESPONSE": "QUE_104049_A4"}, ("This is some general feedback",)),
+        (
+            f"{QTI3}/QUE_104049.xml",
+            {"RESPONSE": "QUE_104049_A4"},
+            ("This is some general feedback",),
+        ),
     ],
 )
 def test_modal_feedback_follows_the_outcomes(name, response, expected):
