@@ -9,9 +9,11 @@ imports by name at run time (``assessment_engine.grading.code``, the code-questi
 runs student programs in ``assessment_engine.sandbox``). Packages in ``WHOLE_PACKAGES`` are
 copied with every module they hold, because they execute some of their files by path rather
 than import them (the sandbox's zygote script ``_child.py`` and the ``_seccomp.py`` it loads
-next to itself). In Lambda the sandbox takes its rlimit layer (no namespaces there; it detects
-``AWS_LAMBDA_FUNCTION_NAME``), see ``docs/sandbox.md``. ``assessment_engine.storage``, the API
-and anything else the function never imports stay out. ``requirements.txt`` lists the
+next to itself). Data files in ``PACKAGE_DATA`` (the QTI response-processing templates, read
+with ``importlib.resources``) are copied with their package. In Lambda the sandbox takes its
+rlimit layer (no namespaces there; it detects ``AWS_LAMBDA_FUNCTION_NAME``), see
+``docs/sandbox.md``. ``assessment_engine.storage``, the API and anything else the function never
+imports stay out. ``requirements.txt`` lists the
 third-party distributions the package imports (``boto3``/``botocore`` come with the runtime).
 """
 
@@ -33,6 +35,8 @@ DYNAMIC_ENTRIES = ("assessment_engine.grading.code",)
 """Imported by name at run time (``importlib``), so invisible to the static closure."""
 WHOLE_PACKAGES = ("assessment_engine.sandbox",)
 """Packages that run some of their own files by path (``python _child.py``): copied whole."""
+PACKAGE_DATA = {"assessment_engine.grading.qti": ("templates/*.xml",)}
+"""Data files read with ``importlib.resources`` (the QTI templates): copied with their package."""
 RUNTIME_PROVIDED = {"boto3", "botocore", "s3transfer", "jmespath", "urllib3"}
 EXTRAS = {"aws-lambda-powertools": "[tracer]"}
 
@@ -131,6 +135,15 @@ def build(out_dir: Path, root: Path = ROOT) -> BuildReport:
         target = out_dir / source.relative_to(root)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(source, target)
+    for package, patterns in PACKAGE_DATA.items():
+        if package not in modules:
+            continue
+        directory = root.joinpath(*package.split("."))
+        for pattern in patterns:
+            for data_file in sorted(directory.glob(pattern)):
+                target = out_dir / data_file.relative_to(root)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(data_file, target)
     requirements = _requirements(third_party)
     (out_dir / "requirements.txt").write_text(
         "# third-party distributions imported by the package (boto3 comes with the runtime)\n"

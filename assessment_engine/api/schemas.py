@@ -22,7 +22,7 @@ from assessment_engine.exams.models import (
 from assessment_engine.exams.regrade import ScoreChange
 from assessment_engine.exams.timing import Window
 
-BankFormat = Literal["auto", "gift", "qti", "json"]
+BankFormat = Literal["auto", "gift", "qti", "qti-package", "json"]
 
 
 class _In(BaseModel):
@@ -31,7 +31,11 @@ class _In(BaseModel):
 
 class ExamCreate(_In):
     title: str = Field(min_length=1, max_length=300)
-    bank: str = Field(min_length=1, description="Question bank text: GIFT, QTI XML or JSON.")
+    bank: str = Field(
+        min_length=1,
+        description="Question bank text: GIFT, QTI XML or JSON; a QTI content package (zip) as"
+        " base64 with format qti-package.",
+    )
     format: BankFormat = "auto"
     opens_at: AwareDatetime = Field(description="UTC instant (an offset is required).")
     closes_at: AwareDatetime

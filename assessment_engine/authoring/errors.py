@@ -8,6 +8,8 @@ at the edge (exit code 2, HTTP 422)::
     │   └── GiftDocumentError       several malformed questions in one document (``.errors``)
     ├── QtiError                    base of QTI problems
     │   ├── QtiSyntaxError          malformed or forbidden XML (DTDs, entities), or no QTI item
+    │   │   └── QtiPackageError     a content package that is unsafe or broken (bad member
+    │   │                           names, symlinks, size limits, missing files)
     │   └── QtiUnsupportedError     valid QTI our question model cannot express faithfully
     ├── BankError                   a JSON question bank that is not valid JSON or fails the model
     └── UnknownFormatError          content is neither GIFT, QTI nor a JSON bank
@@ -62,8 +64,13 @@ class QtiSyntaxError(QtiError):
     """The XML is not well-formed, uses forbidden constructs, or is not a QTI item."""
 
 
+class QtiPackageError(QtiSyntaxError):
+    """A content package that cannot be read safely: fix or re-export the package."""
+
+
 class QtiUnsupportedError(QtiError):
-    """Valid QTI that our question model cannot express without changing its scoring."""
+    """Valid QTI this platform refuses on purpose: customOperator, portable custom interactions,
+    file responses, template processing, unknown templates (vendor extensions)."""
 
 
 class BankError(AuthoringError):

@@ -1,197 +1,189 @@
-"""QTI importer: ``parse_qti(xml) -> list[Question]`` for QTI 2.1, 2.2 and 3.0 items.
+"""QTI importer: ``parse_qti(xml) -> list[Question]`` for QTI 2.0, 2.1, 2.2 and 3.0 items.
 
-Called by `authoring.detect` and the CLI. Accepts one ``assessmentItem`` /
-``qti-assessment-item`` document, or any XML document wrapping several items (each becomes a
-question; ids must be unique). Parsing is `qti_xml` (defusedxml only), scoring `qti_scoring`,
-per-interaction translation `qti_interactions`; this module assembles items and stems.
+Called by `authoring.detect`, `authoring.qti_package`, the API's bank import and the CLI.
+Accepts one ``assessmentItem`` / ``qti-assessment-item`` document, or any XML document
+wrapping several items (each becomes a question; ids must be unique). Parsing is `qti_xml`
+(defusedxml only); interactions are `qti_interactions`.
 
-Interactions and what they become:
+Every item becomes a ``QtiQuestion`` graded by the QTI interpreter (``grading.qti``): the
+item's own declarations and response processing (standard template or custom rules) are kept
+as ``scoring_xml`` and compiled here once, so an item the interpreter cannot run is refused at
+import, never at grading. The stem is the item body's HTML with each interaction replaced by
+``{{interaction:ID}}`` and feedback, rubric, template and printed-variable elements dropped, so
+no key material reaches it; ``modalFeedback`` is kept for the grade (released results), never
+for the student view. ``points`` is the item's maximum score (``grading.qti.maxscore``).
+An item with extended text, upload or drawing and no automatic scoring (no response
+processing, or a SCORE scored by a human) is stored for manual grading.
 
-* ``choiceInteraction`` → multichoice (single when cardinality is single); ``inlineChoice`` →
-  single multichoice; ``textEntry`` → shortanswer (string) or numerical (integer/float);
-  ``order`` → ordering (all-or-nothing); ``match`` / ``associate`` → matching; ``gapMatch`` →
-  cloze of dropdown blanks; several choice/inline/text-entry interactions in one item → cloze,
-  one blank per interaction, weighted by its maximum score; ``extendedText`` without response
-  processing → essay.
-
-Every translation keeps QTI's score for every response; where our model cannot (all-or-nothing
-multiple response or matching under ``match_correct``, negative totals, positive floors, point
-scoring, any other interaction), `QtiUnsupportedError` is raised. Stems and options are HTML;
-feedback and rubric elements are dropped so that no key material reaches the stem.
+Items with ``templateProcessing`` (cloning) are instantiated once, deterministically
+(``grading.qti.templating``): every student sees, and is scored on, the same instance.
+Upload and drawing interactions (file responses) go to manual grading like extended text.
+Refused with `QtiUnsupportedError`: ``customOperator``, portable custom interactions and
+vendor extensions (unknown templates). Malformed
+items (undeclared variables, bad values, unknown elements in response processing) are
+`QtiSyntaxError`.
 """
 
 from __future__ import annotations
 
+import copy
+import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from xml.etree.ElementTree import Element
 
 from pydantic import TypeAdapter, ValidationError
 
 from assessment_engine.authoring.errors import QtiError, QtiSyntaxError, QtiUnsupportedError
-from assessment_engine.authoring.qti_interactions import (
-    Fields,
-    choice,
-    gap_blanks,
-    hiding,
-    match,
-    order,
-    text_entry,
-    text_of,
-)
-from assessment_engine.authoring.qti_scoring import Scoring, declarations, scorings
-from assessment_engine.authoring.qti_xml import child, parse_items, serialise
-from assessment_engine.grading.models import Question
+from assessment_engine.authoring.qti_interactions import HIDDEN, build, html, is_interaction
+from assessment_engine.authoring.qti_xml import child, children, parse_items, serialise
+from assessment_engine.grading.models import QtiInteraction, Question
+from assessment_engine.grading.qti import errors as interpreter
+from assessment_engine.grading.qti.maxscore import max_score
+from assessment_engine.grading.qti.program import program_for
+from assessment_engine.grading.qti.templating import instantiate
 
 _QUESTION: TypeAdapter[Question] = TypeAdapter(Question)
-_SUPPORTED = frozenset(
-    {
-        "choiceInteraction",
-        "inlineChoiceInteraction",
-        "textEntryInteraction",
-        "orderInteraction",
-        "matchInteraction",
-        "associateInteraction",
-        "gapMatchInteraction",
-        "extendedTextInteraction",
-    }
+_SCORING = (
+    "responseDeclaration",
+    "outcomeDeclaration",
+    "templateDeclaration",
+    "templateProcessing",
+    "responseProcessing",
 )
-_CLOZE_PARTS = frozenset({"choiceInteraction", "inlineChoiceInteraction", "textEntryInteraction"})
+_MANUAL = frozenset({"extendedText", "upload", "drawing"})
 
 
-class _Item:
-    """Builds one question from one normalised item element."""
-
-    def __init__(self, item: Element) -> None:
-        self.item = item
-        self.identifier = item.get("identifier") or ""
-        if not self.identifier:
-            raise QtiSyntaxError("assessmentItem without identifier")
-        body = child(item, "itemBody")
-        if body is None:
-            raise QtiSyntaxError(f"item {self.identifier!r} has no itemBody")
-        self.body = body
-        self.interactions = [el for el in body.iter() if str(el.tag).endswith("Interaction")]
-        for el in self.interactions:
-            if el.tag not in _SUPPORTED:
-                raise QtiUnsupportedError(f"{el.tag} has no question type here")
-        bound = [el.get("responseIdentifier", "") for el in self.interactions]
-        if len(set(bound)) != len(bound):
-            raise QtiUnsupportedError("two interactions share one response variable")
-        self.decls = declarations(item)
-
-    def scoring_of(self, table: dict[str, Scoring], inter: Element) -> Scoring:
-        rid = inter.get("responseIdentifier", "")
-        if rid not in self.decls:
-            raise QtiSyntaxError(f"{inter.tag} response {rid!r} is not declared")
-        if rid not in table:
-            raise QtiUnsupportedError(f"response {rid!r} is never scored")
-        return table[rid]
-
-    def stem(self, replace: Callable[[Element], str | None]) -> str:
-        return serialise(self.body, hiding(replace), outer=False).strip()
-
-    def build(self) -> Fields:
-        base: Fields = {"id": self.identifier, "text_format": "html"}
-        if self.item.get("title"):
-            base["title"] = self.item.get("title")
-        table = scorings(self.item, self.decls)
-        kinds = [el.tag for el in self.interactions]
-        if not kinds:
-            return base | {"type": "description", "text": self.stem(lambda _: None)}
-        if kinds == ["extendedTextInteraction"]:
-            if table is not None:
-                raise QtiUnsupportedError("automatic scoring of extended text is not supported")
-            return base | {"type": "essay", "text": self.stem(_prompt_only)}
-        if table is None:
-            raise QtiUnsupportedError("no responseProcessing: the item would never score")
-        if len(kinds) == 1 and kinds[0] != "gapMatchInteraction":
-            return base | self._single(table, self.interactions[0])
-        return base | self._cloze(table)
-
-    def _single(self, table: dict[str, Scoring], inter: Element) -> Fields:
-        scoring = self.scoring_of(table, inter)
-        builders: dict[str, Callable[[], tuple[Fields, float]]] = {
-            "choiceInteraction": lambda: choice(inter, scoring, "simpleChoice"),
-            "inlineChoiceInteraction": lambda: choice(inter, scoring, "inlineChoice"),
-            "textEntryInteraction": lambda: text_entry(scoring),
-            "orderInteraction": lambda: order(inter, scoring),
-            "matchInteraction": lambda: match(inter, scoring),
-            "associateInteraction": lambda: match(inter, scoring),
-        }
-        fields, points = builders[str(inter.tag)]()
-        inline = inter.tag in ("inlineChoiceInteraction", "textEntryInteraction")
-        text = self.stem(lambda el: "_____" if el is inter and inline else _prompt_only(el))
-        return fields | {"text": text, "points": points}
-
-    def _cloze(self, table: dict[str, Scoring]) -> Fields:
-        per_element: dict[int, tuple[Fields, float]] = {}
-        for inter in self.interactions:
-            scoring = self.scoring_of(table, inter)
-            if inter.tag == "gapMatchInteraction":
-                gaps = [g for g in inter.iter() if g.tag == "gap"]
-                per_element.update(zip(map(id, gaps), gap_blanks(inter, scoring), strict=True))
-            elif inter.tag == "textEntryInteraction":
-                per_element[id(inter)] = text_entry(scoring)
-            elif inter.tag in _CLOZE_PARTS:
-                tag = "simpleChoice" if inter.tag == "choiceInteraction" else "inlineChoice"
-                per_element[id(inter)] = choice(inter, scoring, tag)
-            else:
-                raise QtiUnsupportedError(f"{inter.tag} cannot be one blank of a multi-part item")
-        blanks: list[tuple[Fields, float]] = []
-        markers: dict[int, str] = {}
-        for el in self.body.iter():  # blanks are numbered in document order
-            if id(el) in per_element:
-                blanks.append(per_element[id(el)])
-                markers[id(el)] = f"{{#{len(blanks)}}}"
-
-        def replace(el: Element) -> str | None:
-            if id(el) in markers:
-                prompt = child(el, "prompt")
-                lead = "" if prompt is None else f"<p>{text_of(prompt)}</p> "
-                return lead + markers[id(el)]
-            if el.tag == "gapText":
-                return ""
-            if el.tag == "prompt":
-                return f"<p>{text_of(el)}</p>"
-            if el.tag == "gapMatchInteraction":
-                return serialise(el, hiding(replace), outer=False)
-            return None
-
-        cloze_blanks = [
-            {"weight": points, "question": fields | {"id": f"{self.identifier}.{n}", "text": ""}}
-            for n, (fields, points) in enumerate(blanks, start=1)
-        ]
-        return {
-            "type": "cloze",
-            "text": self.stem(replace),
-            "blanks": cloze_blanks,
-            "points": sum(p for _, p in blanks),
-        }
+def scoring_xml(item: Element) -> str:
+    """The item's declarations and response processing as one normalised XML document."""
+    root = Element("assessmentItem", {"identifier": item.get("identifier", "")})
+    for tag in _SCORING:
+        root.extend(copy.deepcopy(el) for el in children(item, tag))
+    return ET.tostring(root, encoding="unicode")
 
 
-def _prompt_only(el: Element) -> str | None:
-    if str(el.tag).endswith("Interaction"):
-        prompt = child(el, "prompt")
-        return "" if prompt is None else f"<p>{text_of(prompt)}</p>"
-    return None
+def _interactions(body: Element) -> tuple[list[QtiInteraction], dict[int, str]]:
+    """Every interaction in document order, and element id -> marker for the stem."""
+    found: list[QtiInteraction] = []
+    markers: dict[int, str] = {}
+    for el in body.iter():
+        if el.tag == "positionObjectStage":
+            for inter in children(el, "positionObjectInteraction"):
+                found.append(build(inter, stage=el))
+            markers[id(el)] = "".join(
+                f"{{{{interaction:{i.get('responseIdentifier', '')}}}}}"
+                for i in children(el, "positionObjectInteraction")
+            )
+        elif is_interaction(el) and el.tag != "positionObjectInteraction":
+            interaction = build(el)
+            found.append(interaction)
+            markers[id(el)] = f"{{{{interaction:{interaction.response_identifier}}}}}"
+    return found, markers
+
+
+def _manual(item: Element, kinds: set[str]) -> bool:
+    if not kinds & _MANUAL:
+        return False
+    if child(item, "responseProcessing") is None:
+        return True
+    for outcome in children(item, "outcomeDeclaration"):
+        if outcome.get("identifier") == "SCORE" and outcome.get("externalScored") == "human":
+            return True
+    return False
+
+
+def _limits(interactions: list[QtiInteraction]) -> dict[str, int]:
+    limits: dict[str, int] = {}
+    for interaction in interactions:
+        for name in ("maxChoices", "maxAssociations"):
+            value = interaction.attributes.get(name)
+            if isinstance(value, int) and not isinstance(value, bool):
+                limits[interaction.response_identifier] = value
+    return limits
+
+
+def item_fields(item: Element, version: str) -> dict[str, object]:
+    """The ``QtiQuestion`` fields of one normalised item (see module docstring)."""
+    identifier = item.get("identifier") or ""
+    if not identifier:
+        raise QtiSyntaxError("assessmentItem without identifier")
+    try:
+        item = instantiate(item, identifier)
+    except interpreter.QtiUnsupportedError as exc:
+        raise QtiUnsupportedError(str(exc)) from exc
+    except interpreter.QtiItemError as exc:
+        raise QtiSyntaxError(f"template processing: {exc}") from exc
+    body = child(item, "itemBody")
+    if body is None:
+        raise QtiSyntaxError("no itemBody")
+    interactions, markers = _interactions(body)
+    bound = [i.response_identifier for i in interactions]
+    if len(set(bound)) != len(bound):
+        raise QtiSyntaxError("two interactions share one response variable")
+    scoring = scoring_xml(item)
+    try:
+        program = program_for(scoring, identifier)
+        undeclared = [r for r in bound if r not in program.responses]
+        if undeclared:
+            raise QtiSyntaxError(f"interaction response {undeclared[0]!r} is not declared")
+        manual = _manual(item, {i.kind for i in interactions})
+        points = max_score(program, _limits(interactions), manual)
+    except interpreter.QtiUnsupportedError as exc:
+        raise QtiUnsupportedError(str(exc)) from exc
+    except interpreter.QtiItemError as exc:
+        raise QtiSyntaxError(str(exc)) from exc
+    text = serialise(body, _stem(markers), outer=False).strip()
+    feedback = [_modal(el) for el in children(item, "modalFeedback")]
+    fields: dict[str, object] = {
+        "type": "qti",
+        "id": identifier,
+        "text": text,
+        "text_format": "html",
+        "qti_version": version,
+        "interactions": [i.model_dump() for i in interactions],
+        "scoring_xml": scoring,
+        "points": points,
+        "manual": manual,
+        "modal_feedback": feedback,
+    }
+    if item.get("title"):
+        fields["title"] = item.get("title")
+    return fields
+
+
+def _modal(el: Element) -> dict[str, object]:
+    """One ``modalFeedback`` (QTI 3 wraps its content in ``qti-content-body``)."""
+    content = child(el, "contentBody")
+    return {
+        "outcome": el.get("outcomeIdentifier", ""),
+        "identifier": el.get("identifier", ""),
+        "show": el.get("showHide", "show") != "hide",
+        "text": html(content if content is not None else el),
+    }
+
+
+def _stem(markers: dict[int, str]) -> Callable[[Element], str | None]:
+    def replace(el: Element) -> str | None:
+        if el.tag in HIDDEN:
+            return ""
+        return markers.get(id(el))
+
+    return replace
 
 
 def parse_qti(xml: str | bytes) -> list[Question]:
-    """Import every item of a QTI 2.1/2.2/3.0 document; raise a `QtiError` subclass if invalid."""
+    """Import every item of a QTI document; raise a `QtiError` subclass if one cannot be."""
     questions: list[Question] = []
-    for element, _version in parse_items(xml):
+    for element, version in parse_items(xml):
+        name = element.get("identifier") or "?"
         try:
-            fields = _Item(element).build()
-            questions.append(_QUESTION.validate_python(fields))
+            questions.append(_QUESTION.validate_python(item_fields(element, version)))
         except QtiError as exc:
-            name = element.get("identifier") or "?"
             raise type(exc)(f"item {name!r}: {exc}") from exc
         except ValidationError as exc:
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"])
-            raise QtiUnsupportedError(
-                f"item {element.get('identifier')!r} does not fit the question model: "
-                f"{where}: {first['msg']}"
+            raise QtiSyntaxError(
+                f"item {name!r} does not fit the model: {where}: {first['msg']}"
             ) from exc
     ids = [q.id for q in questions]
     if len(set(ids)) != len(ids):

@@ -1,11 +1,13 @@
 """Safe QTI XML reading: parse with defusedxml, normalise QTI 2.x/3.0 names, serialise content.
 
-Used only by the QTI importer (`authoring.qti`, `authoring.qti_scoring`). Parsing goes through
-``defusedxml.ElementTree`` with DTDs, entity declarations and external references forbidden, so
-a billion-laughs or XXE document is a `QtiSyntaxError`, never an expansion. QTI 3 kebab-case
+Used only by the QTI importer (`authoring.qti`, `authoring.qti_interactions`). Parsing goes through
+``defusedxml.ElementTree`` (``grading.qti.xml.parse_raw``) with DTDs, entity declarations and
+external references forbidden and a 20 MB cap, so a billion-laughs or XXE document is a
+`QtiSyntaxError`, never an expansion. QTI 3 kebab-case
 ``qti-`` names (``qti-choice-interaction``, ``response-identifier``) are rewritten to the QTI 2
-camelCase names (``choiceInteraction``, ``responseIdentifier``) and namespaces are dropped, so
-the rest of the importer handles every version with one vocabulary.
+camelCase names (``choiceInteraction``, ``responseIdentifier``) and namespaces are dropped
+(``grading.qti.xml.normalise``, the interpreter's own vocabulary), so the rest of the importer
+handles every version with one vocabulary.
 """
 
 from __future__ import annotations
@@ -13,38 +15,18 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable, Iterator
-from xml.etree.ElementTree import Element, ParseError
-
-import defusedxml.ElementTree as SafeET
-from defusedxml import DefusedXmlException
+from xml.etree.ElementTree import Element
 
 from assessment_engine.authoring.errors import QtiSyntaxError
+from assessment_engine.grading.qti.errors import QtiInvalidItemError
+from assessment_engine.grading.qti.xml import child, children, normalise, parse_raw
 
 _KNOWN_NAMESPACES = {
     "http://www.imsglobal.org/xsd/imsqti_v2p1": "2.1",
     "http://www.imsglobal.org/xsd/imsqti_v2p2": "2.2",
     "http://www.imsglobal.org/xsd/imsqtiasi_v3p0": "3.0",
 }
-_MAX_BYTES = 20_000_000
 _VOID = frozenset({"br", "hr", "img", "col", "wbr", "source", "track", "area"})
-
-
-def _camel(name: str) -> str:
-    head, *rest = name.split("-")
-    return head + "".join(part[:1].upper() + part[1:] for part in rest)
-
-
-def _normalise(root: Element) -> None:
-    for el in root.iter():
-        if not isinstance(el.tag, str):  # comments / processing instructions
-            continue
-        local = el.tag.rsplit("}", 1)[-1]
-        if local.startswith("qti-"):
-            el.tag = _camel(local[4:])
-            el.attrib = {_camel(k.rsplit("}", 1)[-1]): v for k, v in el.attrib.items()}
-        else:
-            el.tag = local
-            el.attrib = {k.rsplit("}", 1)[-1]: v for k, v in el.attrib.items()}
 
 
 def version_of(raw_root_tag: str) -> str:
@@ -54,19 +36,13 @@ def version_of(raw_root_tag: str) -> str:
 
 def parse_items(xml: str | bytes) -> list[tuple[Element, str]]:
     """Every assessment item in the document (the root, or items inside a wrapper), normalised."""
-    if len(xml) > _MAX_BYTES:
-        raise QtiSyntaxError(f"QTI document larger than {_MAX_BYTES} bytes")
     try:
-        root = SafeET.fromstring(xml, forbid_dtd=True, forbid_entities=True, forbid_external=True)
-    except DefusedXmlException as exc:
-        raise QtiSyntaxError(f"forbidden XML construct ({type(exc).__name__}): {exc}") from exc
-    except ParseError as exc:
-        raise QtiSyntaxError(f"malformed XML: {exc}") from exc
-    except (ValueError, RecursionError) as exc:  # e.g. encoding declaration on a str
-        raise QtiSyntaxError(f"unreadable XML: {exc}") from exc
+        root = parse_raw(xml)
+    except QtiInvalidItemError as exc:
+        raise QtiSyntaxError(f"QTI document: {exc}") from exc
     found = [el for el in root.iter() if _is_item(el.tag)]
     versions = [version_of(el.tag) for el in found]
-    _normalise(root)
+    normalise(root)
     if not found:
         raise QtiSyntaxError(f"no assessmentItem / qti-assessment-item in <{root.tag}>")
     return list(zip(found, versions, strict=True))
@@ -77,14 +53,6 @@ def _is_item(tag: object) -> bool:
         "assessmentItem",
         "qti-assessment-item",
     )
-
-
-def children(el: Element, tag: str) -> list[Element]:
-    return [c for c in el if c.tag == tag]
-
-
-def child(el: Element, tag: str) -> Element | None:
-    return next((c for c in el if c.tag == tag), None)
 
 
 def descendants(el: Element, tags: frozenset[str]) -> Iterator[Element]:
@@ -120,3 +88,6 @@ def serialise(el: Element, replace: Callable[[Element], str | None], *, outer: b
 def inner_text(el: Element) -> str:
     """The content of an element as collapsed HTML (choice and item texts)."""
     return collapse(serialise(el, lambda _: None, outer=False))
+
+
+__all__ = ["child", "children", "collapse", "descendants", "inner_text", "parse_items", "serialise"]

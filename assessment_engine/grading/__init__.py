@@ -2,7 +2,8 @@
 
 Deterministic, no I/O. Grader workers on the cluster and the Lambda overflow function both
 call this, so a spilled submission gets the identical score. Each question type has its
-own module; this package routes by ``question.type``.
+own module; this package routes by ``question.type`` (QTI items, ``type == "qti"``, go to the
+response-processing interpreter in ``grading.qti``).
 
 Public contract::
 

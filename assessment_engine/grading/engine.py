@@ -5,7 +5,8 @@ function and regrading (``grading.submission`` wraps it for a whole submission).
 no I/O: the same question and response give the same ``Grade`` on every machine.
 
 A ``None`` response means "not answered": score 0 with status ``graded`` (descriptions: 0 of
-0). Wrong-shape responses raise ``InvalidResponseError``; per-type semantics and response shapes
+0; QTI items run their own response processing on NULL responses, see ``grading.qti``).
+Wrong-shape responses raise ``InvalidResponseError``; per-type semantics and response shapes
 are in each module's docstring and in ``docs/grading.md``. Every grade carries
 ``grading.version.GRADER_VERSION``, so a stored result names the code that produced it.
 """
@@ -30,8 +31,15 @@ from assessment_engine.grading import (
     truefalse,
 )
 from assessment_engine.grading.errors import UnsupportedQuestionError
-from assessment_engine.grading.models import CodeQuestion, Grade, Question, QuestionBase
+from assessment_engine.grading.models import (
+    CodeQuestion,
+    Grade,
+    QtiQuestion,
+    Question,
+    QuestionBase,
+)
 from assessment_engine.grading.outcome import Outcome, build_grade, part
+from assessment_engine.grading.qti.grade import grade_qti
 from assessment_engine.grading.version import GRADER_VERSION
 
 _EVALUATORS: dict[str, Callable[[Any, JsonValue], Outcome]] = {
@@ -67,6 +75,8 @@ def grade(question: Question, response: JsonValue) -> Grade:
     if evaluator is not None:
         outcome = _NOT_ANSWERED if response is None else evaluator(question, response)
         return build_grade(question, kind, outcome, GRADER_VERSION)
+    if isinstance(question, QtiQuestion):
+        return grade_qti(question, response, GRADER_VERSION)
     if kind == "description":
         return _description_grade(question)
     if isinstance(question, CodeQuestion):

@@ -6,7 +6,8 @@ Every question carries a ``key_version`` (bumped on an answer-key fix) so that a
 always names the key it was graded against.
 
 Fractions follow Moodle: an answer's ``fraction`` is a float in [-1, 1] (1.0 = 100%), and a
-question's score is ``fraction * points``.
+question's score is ``fraction * points``. ``QtiQuestion`` keeps a QTI item's own declarations
+and response processing instead (``grading.qti`` interprets them).
 """
 
 from __future__ import annotations
@@ -206,6 +207,103 @@ class CodeQuestion(QuestionBase):
     starter_code: str = ""
 
 
+QtiInteractionKind = Literal[
+    "choice",
+    "inlineChoice",
+    "textEntry",
+    "extendedText",
+    "order",
+    "match",
+    "associate",
+    "gapMatch",
+    "hottext",
+    "hotspot",
+    "selectPoint",
+    "positionObject",
+    "graphicOrder",
+    "graphicAssociate",
+    "graphicGapMatch",
+    "slider",
+    "media",
+    "endAttempt",
+    "upload",
+    "drawing",
+]
+
+
+class QtiChoice(_Model):
+    """One choice of a QTI interaction as the student sees it (no key material)."""
+
+    identifier: str
+    text: str = Field(default="", description="HTML of the choice (or hotspot label).")
+    fixed: bool = Field(default=False, description="Keeps its place when choices shuffle.")
+    match_max: int | None = Field(default=None, description="Associable choices: max uses.")
+    match_min: int | None = None
+    shape: str | None = Field(default=None, description="Hotspots: rect, circle, poly, ...")
+    coords: str | None = Field(default=None, description="Hotspots: HTML image-map coords.")
+    image: str | None = Field(default=None, description="gapImg: the image's data URI/href.")
+
+
+class QtiImage(_Model):
+    """The object (image) of a graphic interaction."""
+
+    data: str
+    type: str = ""
+    width: int | None = None
+    height: int | None = None
+
+
+class QtiInteraction(_Model):
+    """One interaction of a QTI item: where its response goes and what the student may pick.
+
+    ``content`` (gap match, hot text) is HTML holding ``{{gap:ID}}`` / ``{{hottext:ID}}``
+    markers; ``choices`` are the draggable/selectable choices, ``targets`` the second match
+    set, the gaps' hotspots (graphic gap match) or the gaps (gap match).
+    """
+
+    kind: QtiInteractionKind
+    response_identifier: str
+    prompt: str = ""
+    choices: tuple[QtiChoice, ...] = ()
+    targets: tuple[QtiChoice, ...] = ()
+    content: str = ""
+    image: QtiImage | None = None
+    shuffle: bool = False
+    attributes: dict[str, str | int | float | bool] = Field(default_factory=dict)
+
+
+class QtiFeedback(_Model):
+    """A ``modalFeedback`` of the item: shown in the grade when its outcome says so.
+
+    Result material (it may explain the answer): it reaches students only in a released
+    ``Grade``, never in the student view.
+    """
+
+    outcome: str = Field(description="The outcome variable it depends on.")
+    identifier: str
+    show: bool = Field(default=True, description="showHide: show when matched, else hide.")
+    text: str = Field(description="HTML of the feedback.")
+
+
+class QtiQuestion(QuestionBase):
+    """A QTI item graded by interpreting its own response processing (``grading.qti``).
+
+    ``text`` is the item body's HTML with each interaction replaced by ``{{interaction:ID}}``
+    (ID = its response identifier); ``scoring_xml`` holds the item's declarations and
+    response processing (key material, read only by the interpreter); ``points`` is the
+    item's maximum score (MAXSCORE, else computed at import). ``manual`` marks items whose
+    score a person gives (extended text without automatic scoring).
+    """
+
+    type: Literal["qti"] = "qti"
+    text_format: TextFormat = "html"
+    qti_version: str = "2.1"
+    interactions: tuple[QtiInteraction, ...] = ()
+    scoring_xml: str = Field(description="Declarations + responseProcessing, normalised QTI 2.")
+    manual: bool = False
+    modal_feedback: tuple[QtiFeedback, ...] = ()
+
+
 Question = Annotated[
     MultipleChoiceQuestion
     | TrueFalseQuestion
@@ -217,7 +315,8 @@ Question = Annotated[
     | FormulaQuestion
     | EssayQuestion
     | DescriptionQuestion
-    | CodeQuestion,
+    | CodeQuestion
+    | QtiQuestion,
     Field(discriminator="type"),
 ]
 
@@ -233,6 +332,7 @@ QuestionType = Literal[
     "essay",
     "description",
     "code",
+    "qti",
 ]
 
 

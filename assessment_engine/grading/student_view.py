@@ -2,14 +2,17 @@
 
 Called by the API when it hands an attempt its questions. Built from an allow-list, so no key
 material can leak: no fractions, per-answer feedback, general feedback, patterns, numerical
-values, matching pairs, correct order, expected formula, grader info or hidden code tests.
+values, matching pairs, correct order, expected formula, grader info or hidden code tests;
+for QTI items only the stem and the interactions (choices, sets, gaps, hotspots, constraints),
+never ``scoring_xml`` (declarations, correct responses, mappings, response processing).
 
 Shuffles are reproducible: the same (seed, question id) always gives the same order, and
 different questions of one attempt shuffle independently. Choice options are shuffled when
 ``shuffle`` is true (otherwise kept in authoring order). Matching stems and right-side choices
 (with distractors, duplicates removed) are shuffled when ``shuffle`` is true and otherwise
 sorted, because authoring order would pair stems with their answers. Ordering items are always
-shuffled, and never left in the correct order when another order exists.
+shuffled, and never left in the correct order when another order exists. QTI interactions
+with ``shuffle`` permute their choices (and a match's second set) except ``fixed`` ones.
 """
 
 from __future__ import annotations
@@ -26,6 +29,9 @@ from assessment_engine.grading.models import (
     MultipleChoiceQuestion,
     NumericalQuestion,
     OrderingQuestion,
+    QtiChoice,
+    QtiInteraction,
+    QtiQuestion,
     Question,
     ShortAnswerQuestion,
 )
@@ -98,6 +104,33 @@ def _code(question: CodeQuestion) -> dict[str, Any]:
     }
 
 
+def _shuffle_unfixed(choices: tuple[QtiChoice, ...], rng: random.Random) -> list[QtiChoice]:
+    """QTI shuffling: choices marked ``fixed`` keep their place, the others are permuted."""
+    movable = [c for c in choices if not c.fixed]
+    rng.shuffle(movable)
+    it = iter(movable)
+    return [c if c.fixed else next(it) for c in choices]
+
+
+def _qti_interaction(interaction: QtiInteraction, rng: random.Random) -> dict[str, Any]:
+    view = interaction.model_dump(mode="json")
+    if interaction.shuffle:
+        for name in ("choices", "targets"):
+            if name == "targets" and interaction.kind != "match":
+                continue  # gaps and hotspots have fixed places
+            shuffled = _shuffle_unfixed(getattr(interaction, name), rng)
+            view[name] = [c.model_dump(mode="json") for c in shuffled]
+    return view
+
+
+def _qti(question: QtiQuestion, seed: int) -> dict[str, Any]:
+    interactions = [
+        _qti_interaction(i, _rng(seed, question.id, i.response_identifier))
+        for i in question.interactions
+    ]
+    return {"qti_version": question.qti_version, "interactions": interactions}
+
+
 def _specific(question: Question, seed: int) -> dict[str, Any]:
     rng = _rng(seed, question.id)
     if isinstance(question, MultipleChoiceQuestion):
@@ -126,6 +159,8 @@ def _specific(question: Question, seed: int) -> dict[str, Any]:
         }
     if isinstance(question, CodeQuestion):
         return _code(question)
+    if isinstance(question, QtiQuestion):
+        return _qti(question, seed)
     return {}
 
 

@@ -2,11 +2,12 @@
 
 Measures question-gradings per CPU-second (``time.process_time``: the throughput of one core,
 unaffected by other processes competing for the machine) in a single process for a mixed
-objective exam,
-against two baselines measured in the same run: a trivial dict-lookup "grader" (the floor of
-any Python per-question work) and ``Grade.model_validate`` of a grade dict (what building one
-validated pydantic result costs). Reports medians of ``--runs`` runs, profiles one run with
-cProfile, and writes ``benchmarks/grading/RESULTS.md`` and ``results.png``.
+objective exam and for published QTI items graded by the response-processing interpreter
+(``benchmarks/grading/qti.py``), against two baselines measured in the same run: a trivial
+dict-lookup "grader" (the floor of any Python per-question work) and ``Grade.model_validate``
+of a grade dict (what building one validated pydantic result costs). Reports medians of
+``--runs`` runs, profiles one run of each mix with cProfile, and writes
+``benchmarks/grading/RESULTS.md`` and ``results.png``.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from rich.table import Table
 from assessment_engine.grading import GRADER_VERSION, grade
 from assessment_engine.grading.models import Grade, Question
 from assessment_engine.grading.submission import grade_submission
+from benchmarks.grading import qti
 from benchmarks.grading.exam import formula_question, objective_questions, workload
 
 HERE = Path(__file__).parent
@@ -85,6 +87,7 @@ def _cases(n: int) -> dict[str, Callable[[], int]]:
         "baseline: Grade.model_validate": baseline_validate,
         "grade(): mixed objective exam": objective,
         "grade_submission(): same exam": submission,
+        **qti.cases(n),
         "grade(): formula, sampling x20": formula,
     }
 
@@ -106,8 +109,8 @@ def _per_type(n: int) -> dict[str, float]:
     return rates
 
 
-def _profile(n: int) -> str:
-    pairs = workload(objective_questions(), n)
+def _profile(n: int, pairs: list[tuple[Question, JsonValue]] | None = None) -> str:
+    pairs = workload(objective_questions(), n) if pairs is None else pairs
     profiler = cProfile.Profile()
     profiler.enable()
     for question, response in pairs:
@@ -173,6 +176,7 @@ def main() -> None:
     medians = {name: statistics.median(values) for name, values in samples.items()}
     per_type = _per_type(args.n)
     profile = _profile(args.n)
+    qti_profile = _profile(args.n, qti.workload(args.n))
     lookup = medians["baseline: dict lookup"]
     validate = medians["baseline: Grade.model_validate"]
     table = Table(title=f"grading throughput (median of {args.runs} runs, {args.n} gradings each)")
@@ -193,12 +197,16 @@ def main() -> None:
     for kind, rate in per_type.items():
         console.print(f"  {kind:12} {rate:>12,.0f}/s")
     _plot(medians, HERE / "results.png")
-    _write_results(args, rows, per_type, profile)
+    _write_results(args, rows, per_type, profile, qti_profile)
     console.print(f"wrote {HERE / 'RESULTS.md'} and results.png")
 
 
 def _write_results(
-    args: argparse.Namespace, rows: list[tuple[str, ...]], per_type: dict[str, float], profile: str
+    args: argparse.Namespace,
+    rows: list[tuple[str, ...]],
+    per_type: dict[str, float],
+    profile: str,
+    qti_profile: str,
 ) -> None:
     lines = [
         "# Grading benchmark",
@@ -229,6 +237,12 @@ def _write_results(
         "",
         "```",
         profile,
+        "```",
+        "",
+        "## Profile (cProfile, one run of the QTI mix, top 12 by own time)",
+        "",
+        "```",
+        qti_profile,
         "```",
         "",
     ]

@@ -1,17 +1,28 @@
 """Question-bank import for exam creation and regrade: GIFT, QTI, JSON or auto-detected.
 
+A QTI content package (zip, as TAO and Onyx export) comes base64-encoded with format
+``qti-package`` (``auto`` recognises base64 that decodes to the zip signature); its questions
+come in the package's item order (``authoring.qti_package``).
+
 Called by the exam and regrade services; translates every authoring error into
 ``InvalidBankError`` whose details list each error with its line and column.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections import Counter
 from typing import Any
 
 from assessment_engine.authoring.bank import parse_bank
 from assessment_engine.authoring.detect import detect_format
-from assessment_engine.authoring.errors import AuthoringError, GiftDocumentError, GiftSyntaxError
+from assessment_engine.authoring.errors import (
+    AuthoringError,
+    GiftDocumentError,
+    GiftSyntaxError,
+    QtiPackageError,
+)
 from assessment_engine.authoring.gift import parse_gift
 from assessment_engine.exams.errors import InvalidBankError
 from assessment_engine.grading.models import Question
@@ -27,9 +38,24 @@ def _items(exc: AuthoringError) -> list[dict[str, Any]]:
     return [{"line": line, "column": column, "message": str(exc)}]
 
 
+_PACKAGE_PREFIX = "UEsDB"  # base64 of the zip signature PK\x03\x04
+
+
+def _package(text: str) -> list[Question]:
+    from assessment_engine.authoring.qti_package import parse_qti_package
+
+    try:
+        data = base64.b64decode(text.strip(), validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise QtiPackageError("a qti-package bank must be base64 of a zip file") from exc
+    return parse_qti_package(data)
+
+
 def _parse(text: str, fmt: str) -> list[Question]:
     # Never ``detect.load_questions``: it reads a file when the text names one, and this text
     # comes from a client.
+    if fmt == "qti-package" or (fmt == "auto" and text.lstrip().startswith(_PACKAGE_PREFIX)):
+        return _package(text)
     kind = detect_format(text) if fmt == "auto" else fmt
     if kind == "qti":
         from assessment_engine.authoring.qti import parse_qti

@@ -3,6 +3,9 @@ probes and the latency histogram."""
 
 from __future__ import annotations
 
+import base64
+import io
+import zipfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -227,3 +230,48 @@ async def test_bank_text_naming_a_server_file_is_never_read(api: Api) -> None:
     assert response.json()["question_count"] == 1
     bank = await load_questions(api.redis, response.json()["exam_id"], 1)
     assert [q.text for q in bank.values()] == ["/etc/hostname"]
+
+
+def _package(items: dict[str, bytes]) -> str:
+    rows = "".join(
+        f'<resource identifier="r{n}" type="imsqti_item_xmlv2p1" href="{name}"/>'
+        for n, name in enumerate(items)
+    )
+    manifest = (
+        '<manifest xmlns="http://www.imsglobal.org/xsd/imscp_v1p1" identifier="m">'
+        f"<organizations/><resources>{rows}</resources></manifest>"
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("imsmanifest.xml", manifest)
+        for name, data in items.items():
+            archive.writestr(name, data)
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+async def test_exam_from_a_base64_qti_content_package_and_a_broken_one_is_422(api: Api) -> None:
+    examples = Path(__file__).parents[3] / "examples"
+    bank = _package(
+        {
+            "items/water.xml": (examples / "sample_item_qti30.xml").read_bytes(),
+            "items/gases.xml": (examples / "sample_item_qti21.xml").read_bytes(),
+        }
+    )
+    for fmt in ("qti-package", "auto"):
+        created = await api.create_exam(bank=bank, format=fmt)
+        assert created["question_count"] == 2
+        stored = await load_questions(api.redis, created["exam_id"], 1)
+        assert list(stored) == ["sci101-water", "sci101-noble-gases"]  # package order
+    for broken in ("not base64 at all!", base64.b64encode(b"PK\x03\x04 nope").decode()):
+        response = await api.client.post(
+            "/v1/exams",
+            json={
+                "title": "t",
+                "bank": broken,
+                "format": "qti-package",
+                "opens_at": T0.isoformat(),
+                "closes_at": (T0 + timedelta(hours=1)).isoformat(),
+            },
+            headers=_proctor(api),
+        )
+        assert (response.status_code, response.json()["code"]) == (422, "invalid_question_bank")

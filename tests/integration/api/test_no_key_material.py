@@ -190,3 +190,56 @@ async def test_feedback_appears_only_after_release_and_never_carries_keys(api: A
     mc = next(q for q in shown["questions"] if q["question_id"] == "mc")
     assert mc["score"] == 0.0
     assert mc["feedback"] is not None
+
+
+QTI_SECRETS = [
+    "qtisecretanswer",
+    "qtisecretalt",
+    "qtifeedbackmarker",
+    "qtirubricmarker",
+    "qtimodalmarker",
+]
+QTI_BANK = f"""<assessmentItem xmlns="http://www.imsglobal.org/xsd/imsqti_v2p1" identifier="qti-te"
+    title="Secret word" adaptive="false" timeDependent="false">
+  <responseDeclaration identifier="RESPONSE" cardinality="single" baseType="string">
+    <correctResponse><value>{QTI_SECRETS[0]}</value></correctResponse>
+    <mapping defaultValue="0">
+      <mapEntry mapKey="{QTI_SECRETS[0]}" mappedValue="2"/>
+      <mapEntry mapKey="{QTI_SECRETS[1]}" mappedValue="1"/>
+    </mapping>
+  </responseDeclaration>
+  <outcomeDeclaration identifier="SCORE" cardinality="single" baseType="float"/>
+  <outcomeDeclaration identifier="FEEDBACK" cardinality="single" baseType="identifier"/>
+  <itemBody>
+    <rubricBlock view="scorer"><p>{QTI_SECRETS[3]}</p></rubricBlock>
+    <p>The word is <textEntryInteraction responseIdentifier="RESPONSE"/>.
+      <feedbackInline outcomeIdentifier="FEEDBACK" identifier="ok" showHide="show">
+        {QTI_SECRETS[2]}</feedbackInline></p>
+  </itemBody>
+  <responseProcessing
+    template="http://www.imsglobal.org/question/qti_v2p1/rptemplates/map_response"/>
+  <modalFeedback outcomeIdentifier="FEEDBACK" identifier="ok" showHide="show">
+    {QTI_SECRETS[4]}</modalFeedback>
+</assessmentItem>"""
+
+
+async def test_qti_items_reach_students_without_key_material(api: Api) -> None:
+    exam_id = (await api.create_exam(bank=QTI_BANK, format="qti", release_policy="immediately"))[
+        "exam_id"
+    ]
+    documents = await student_documents(api, exam_id)
+    questions = next(d for name, d in documents if "questions" in name)
+    (question,) = questions["questions"]
+    assert question["type"] == "qti"
+    assert question["interactions"][0]["kind"] == "textEntry"
+    documents.append(("save", (await api.save(exam_id, "qti-te", 1, {"RESPONSE": "wrong"})).json()))
+    documents.append(("submit", (await api.submit(exam_id)).json()))
+    await grade_pending(api)
+    documents.extend(await student_documents(api, exam_id))
+    assert documents[-1][1]["status"] == "graded"
+    dumped = {name: json.dumps(doc) for name, doc in documents}
+    leaks = {
+        name: [s for s in [*QTI_SECRETS, "scoring_xml", "correctResponse", "mapEntry"] if s in text]
+        for name, text in dumped.items()
+    }
+    assert {name: found for name, found in leaks.items() if found} == {}

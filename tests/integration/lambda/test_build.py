@@ -34,10 +34,14 @@ def test_package_is_the_import_closure_of_the_handler_and_the_code_grader(tmp_pa
         assert not [m for m in report.modules if m.startswith(prefix)], prefix
         assert not [f for f in report.files if f.startswith(prefix.replace(".", "/"))], prefix
     assert "assessment_engine/grading/student_view.py" not in report.files
+    # the QTI interpreter reads its standard templates as package data
+    for name in ("match_correct", "map_response", "map_response_point", "CC2_map_response"):
+        assert f"assessment_engine/grading/qti/templates/{name}.xml" in report.files
     requirements = "\n".join(report.requirements)
     assert "pydantic==" in requirements
     assert "aws-lambda-powertools[tracer]==" in requirements
     assert "boto3" not in requirements
+    assert "defusedxml==" in requirements
 
 
 def test_package_imports_the_handler_and_the_sandbox_from_its_own_files_alone(

@@ -129,9 +129,9 @@ def test_demo_with_a_qti_exam_and_custom_responses(tmp_path):
                 "students": [
                     {
                         "student_id": "a",
-                        "answers": {"sci101-noble-gases": ["Helium (He)", "Argon (Ar)"]},
+                        "answers": {"sci101-noble-gases": {"RESPONSE": ["He", "Ar"]}},
                     },
-                    {"student_id": "b", "answers": {"sci101-noble-gases": "Helium"}},
+                    {"student_id": "b", "answers": {"sci101-noble-gases": {"RESPONSE": "He"}}},
                 ]
             }
         )

@@ -10,8 +10,8 @@ import pytest
 
 from assessment_engine.authoring import qti_package
 from assessment_engine.authoring.detect import load_questions
-from assessment_engine.authoring.errors import QtiSyntaxError
-from assessment_engine.authoring.qti_package import parse_qti_package
+from assessment_engine.authoring.errors import QtiPackageError, QtiSyntaxError
+from assessment_engine.authoring.qti_package import parse_qti_package, read_qti_package
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 
@@ -80,7 +80,7 @@ def test_not_a_zip_is_a_syntax_error():
 
 
 def test_members_that_decompress_past_the_limit_are_refused(monkeypatch):
-    monkeypatch.setattr(qti_package, "_MAX_MEMBER_BYTES", 10_000)  # the real limit is 20 MB
+    monkeypatch.setattr(qti_package, "MAX_MEMBER_BYTES", 10_000)  # the real limit is 20 MB
     bomb = package(
         {
             "imsmanifest.xml": manifest(("imsqti_item_xmlv2p1", "big.xml")),
@@ -90,3 +90,102 @@ def test_members_that_decompress_past_the_limit_are_refused(monkeypatch):
     assert len(bomb) < 5_000
     with pytest.raises(QtiSyntaxError, match="limit"):
         parse_qti_package(bomb)
+
+
+def _zip_with(info: zipfile.ZipInfo, content: bytes, extra: dict[str, bytes | str]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, body in extra.items():
+            archive.writestr(name, body)
+        archive.writestr(info, content)
+    return buffer.getvalue()
+
+
+ITEM_MANIFEST = manifest(("imsqti_item_xmlv2p1", "items/gases.xml"))
+
+
+@pytest.mark.parametrize(
+    ("name", "mode", "fragment"),
+    [
+        ("../evil.xml", 0o100644, "leave the package"),
+        ("/etc/evil.xml", 0o100644, "leave the package"),
+        ("items\\evil.xml", 0o100644, "leave the package"),
+        ("C:/evil.xml", 0o100644, "leave the package"),
+        ("items/link.xml", 0o120777, "symbolic link"),
+    ],
+    ids=["dotdot", "absolute", "backslash", "drive", "symlink"],
+)
+def test_unsafe_members_refuse_the_whole_package_even_unreferenced(name, mode, fragment):
+    info = zipfile.ZipInfo(name)
+    info.external_attr = mode << 16
+    data = _zip_with(
+        info,
+        b"/etc/passwd",
+        {
+            "imsmanifest.xml": ITEM_MANIFEST,
+            "items/gases.xml": (EXAMPLES / "sample_item_qti21.xml").read_bytes(),
+        },
+    )
+    with pytest.raises(QtiPackageError, match=fragment):
+        parse_qti_package(data)
+
+
+def test_too_many_members_are_refused(monkeypatch):
+    monkeypatch.setattr(qti_package, "MAX_MEMBERS", 3)  # the real limit is 10,000
+    files = {f"f{i}.txt": "x" for i in range(4)} | {"imsmanifest.xml": ITEM_MANIFEST}
+    with pytest.raises(QtiPackageError, match="more than 3 members"):
+        parse_qti_package(package(files))
+
+
+def test_hrefs_are_resolved_against_xml_base_and_the_test_orders_the_exam():
+    item_a = (EXAMPLES / "sample_item_qti21.xml").read_bytes()
+    item_b = (EXAMPLES / "sample_item_qti30.xml").read_bytes()
+    test = (
+        '<assessmentTest xmlns="http://www.imsglobal.org/xsd/imsqti_v2p1" identifier="t"'
+        ' title="SCI-101 final"><testPart identifier="p" navigationMode="linear"'
+        ' submissionMode="individual"><assessmentSection identifier="s" title="s" visible="true">'
+        '<assessmentItemRef identifier="b" href="../items/water.xml"/>'
+        '<assessmentItemRef identifier="a" href="../items/gases.xml"/>'
+        "</assessmentSection></testPart></assessmentTest>"
+    )
+    manifest_xml = (
+        '<manifest xmlns="http://www.imsglobal.org/xsd/imscp_v1p1" identifier="m"'
+        ' xmlns:xml="http://www.w3.org/XML/1998/namespace">'
+        "<organizations><organization><title>Org title</title></organization></organizations>"
+        '<resources><resource identifier="a" type="imsqti_item_xmlv2p1" xml:base="items/"'
+        ' href="gases.xml"/><resource identifier="b" type="imsqti_item_xmlv3p0"'
+        ' href="items/water.xml"/><resource identifier="t" type="imsqti_test_xmlv2p1"'
+        ' href="tests/test.xml"/></resources></manifest>'
+    )
+    data = package(
+        {
+            "imsmanifest.xml": manifest_xml,
+            "items/gases.xml": item_a,
+            "items/water.xml": item_b,
+            "tests/test.xml": test,
+        }
+    )
+    exam = read_qti_package(data)
+    assert exam.title == "SCI-101 final"
+    assert [q.id for q in exam.questions] == ["sci101-water", "sci101-noble-gases"]
+
+
+def test_a_package_without_a_test_keeps_manifest_order_and_the_organization_title():
+    manifest_xml = ITEM_MANIFEST.replace(
+        "<organizations/>",
+        "<organizations><organization><title>Org title</title></organization></organizations>",
+    )
+    data = package(
+        {
+            "imsmanifest.xml": manifest_xml,
+            "items/gases.xml": (EXAMPLES / "sample_item_qti21.xml").read_bytes(),
+        }
+    )
+    exam = read_qti_package(data)
+    assert (exam.title, [q.id for q in exam.questions]) == ("Org title", ["sci101-noble-gases"])
+
+
+def test_a_broken_item_in_a_package_names_the_member():
+    data = package({"imsmanifest.xml": ITEM_MANIFEST, "items/gases.xml": "<assessmentItem>"})
+    with pytest.raises(QtiSyntaxError, match=r"items/gases\.xml"):
+        parse_qti_package(data)

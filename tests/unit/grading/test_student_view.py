@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from assessment_engine.authoring.qti import parse_qti
 from assessment_engine.grading.models import (
     ClozeBlank,
     ClozeQuestion,
@@ -108,6 +109,25 @@ def _cases():
         ),
         ["KEYHIDDEN", "KEYSECRET", "hidden", "weight"],
     )
+    yield (_qti_question(), ["KEYQTICORRECT", "KEYQTIMAP", "4.75", "KEYQTIRUBRIC", "KEYQTIFB"])
+
+
+def _qti_question():
+    (question,) = parse_qti(
+        '<assessmentItem xmlns="http://www.imsglobal.org/xsd/imsqti_v2p1" identifier="qti">'
+        '<responseDeclaration identifier="RESPONSE" cardinality="single" baseType="string">'
+        "<correctResponse><value>KEYQTICORRECT</value></correctResponse>"
+        '<mapping upperBound="2"><mapEntry mapKey="KEYQTIMAP" mappedValue="4.75"/></mapping>'
+        "</responseDeclaration>"
+        '<outcomeDeclaration identifier="SCORE" cardinality="single" baseType="float"/>'
+        '<itemBody><rubricBlock view="scorer">KEYQTIRUBRIC</rubricBlock><p>Word?'
+        ' <textEntryInteraction responseIdentifier="RESPONSE"/></p>'
+        '<feedbackBlock outcomeIdentifier="SCORE" identifier="a" showHide="show">KEYQTIFB'
+        "</feedbackBlock></itemBody>"
+        '<responseProcessing template="http://www.imsglobal.org/question/qti_v2p1/rptemplates/'
+        'map_response"/></assessmentItem>'
+    )
+    return question
 
 
 @pytest.mark.parametrize(
@@ -177,3 +197,24 @@ def test_shuffles_are_pinned_across_processes_and_versions():
     assert student_view(q, 42)["options"] == ["o0", "o4", "o5", "o2", "o1", "o3"]
     ordering = OrderingQuestion(id="ord", text="", items=tuple("abcde"))
     assert student_view(ordering, 42)["items"] == ["d", "e", "b", "c", "a"]
+
+
+def test_qti_choices_shuffle_by_the_seed_with_fixed_choices_in_place():
+    fixed = ' fixed="true"'
+    choices = "".join(
+        f'<simpleChoice identifier="C{i}"{fixed if i == 0 else ""}>c{i}</simpleChoice>'
+        for i in range(8)
+    )
+    (question,) = parse_qti(
+        '<assessmentItem xmlns="http://www.imsglobal.org/xsd/imsqti_v2p1" identifier="shuf">'
+        '<responseDeclaration identifier="R" cardinality="single" baseType="identifier"/>'
+        '<itemBody><choiceInteraction responseIdentifier="R" shuffle="true">'
+        f"{choices}</choiceInteraction></itemBody></assessmentItem>"
+    )
+    orders = {
+        tuple(c["identifier"] for c in student_view(question, seed)["interactions"][0]["choices"])
+        for seed in range(20)
+    }
+    assert len(orders) > 1
+    assert all(order[0] == "C0" for order in orders)  # fixed keeps its place
+    assert student_view(question, 3) == student_view(question, 3)
