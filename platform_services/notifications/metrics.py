@@ -10,6 +10,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge
 @dataclass(frozen=True)
 class NotifyMetrics:
     streams: Gauge
+    presence: Counter
     sent: Counter
     replayed: Counter
     overflows: Counter
@@ -20,7 +21,16 @@ class NotifyMetrics:
     def create(cls, registry: CollectorRegistry) -> NotifyMetrics:
         return cls(
             streams=Gauge(
-                "notifications_streams", "Open SSE streams", ["audience"], registry=registry
+                "notifications_open_streams",
+                "Open SSE streams on this replica, by the caller's role",
+                ["role"],
+                registry=registry,
+            ),
+            presence=Counter(
+                "notifications_presence_operations_total",
+                "Presence store operations (open, close, close_failed, beat, beat_gone)",
+                ["operation"],
+                registry=registry,
             ),
             sent=Counter(
                 "notifications_events_sent_total",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -29,6 +29,27 @@ class NotifySettings(BaseSettings):
     ping_seconds: float = Field(default=15.0, gt=0)
     send_timeout_seconds: float = Field(default=30.0, gt=0)
     retry_ms: int = Field(default=2000, ge=0, description="SSE `retry:` sent to clients.")
+    presence_beat_seconds: float = Field(
+        default=10.0, gt=0, description="How often a student's page beats its exam stream."
+    )
+    presence_ttl_seconds: float = Field(
+        default=25.0, gt=0, description="A stream without a beat for this long is lost."
+    )
+    presence_grace_seconds: float = Field(
+        default=10.0, ge=0, description="A lost student shows as reconnecting for this long."
+    )
+    presence_interval_seconds: float = Field(
+        default=1.0, gt=0, description="How often proctor streams re-read an exam's presence."
+    )
+    presence_retention_seconds: int = Field(
+        default=86_400, ge=60, description="Presence keys expire this long after their last write."
+    )
+
+    @model_validator(mode="after")
+    def _beats_fit_in_the_ttl(self) -> NotifySettings:
+        if self.presence_ttl_seconds < 2 * self.presence_beat_seconds:
+            raise ValueError("presence_ttl_seconds must be at least 2 x presence_beat_seconds")
+        return self
 
 
 @lru_cache(maxsize=1)

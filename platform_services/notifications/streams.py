@@ -2,13 +2,16 @@
 
 Called by the routes in ``notifications.app``. Each stream:
 
-1. subscribes to the hub first (so nothing published during the replay is missed);
+1. subscribes to the hub first (so nothing published during the replay is missed) and sends its
+   ``opening`` events (a student's exam stream: ``connection``, how to beat it);
 2. replays from ``Last-Event-ID`` out of Redis (event ids are stream ids);
-3. sends live events, skipping any the replay already sent, and for proctors a ``backlog``
-   event (no id) every ``backlog_interval_seconds``;
+3. sends live events, skipping any the replay already sent, and the ``periodic`` events (no
+   id): for proctors ``backlog`` every ``backlog_interval_seconds`` and ``presence`` whenever
+   it changed, checked every ``presence_interval_seconds``;
 4. ends with ``overflow`` if the client fell ``client_queue_size`` events behind, or with
    ``reauthenticate`` when the token expires; either way the client reconnects with its
-   ``Last-Event-ID`` (and a fresh token) and loses nothing.
+   ``Last-Event-ID`` (and a fresh token) and loses nothing. ``on_close`` runs however it ends
+   (a student's presence lease is left there).
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,9 +28,20 @@ from sse_starlette import ServerSentEvent
 from assessment_engine.storage.events import DomainEvent
 from platform_services.identity.claims import Claims
 from platform_services.notifications import views
-from platform_services.notifications.hub import Accepts, Hub
+from platform_services.notifications.errors import PresenceUnavailableError
+from platform_services.notifications.hub import Accepts, Hub, Subscription
+from platform_services.notifications.tracker import Lease, PresenceTracker
 
 Render = Callable[[DomainEvent], Awaitable[dict[str, Any] | None]]
+
+
+@dataclass
+class Periodic:
+    """An event made every ``interval`` seconds; ``make`` returns None to send nothing."""
+
+    interval: float
+    make: Callable[[], Awaitable[ServerSentEvent | None]]
+    due: float = 0.0
 
 
 @dataclass
@@ -55,8 +69,79 @@ class StudentRenderer:
         return views.student_payload(event)
 
 
+def backlog_events(hub: Hub, exam_id: str) -> Periodic:
+    """``event: backlog`` with the exam's grading queue, every ``backlog_interval_seconds``."""
+
+    async def make() -> ServerSentEvent:
+        return ServerSentEvent(event="backlog", data=json.dumps(await hub.backlog(exam_id)))
+
+    return Periodic(hub.settings.backlog_interval_seconds, make)
+
+
+def presence_events(tracker: PresenceTracker, exam_id: str) -> Periodic:
+    """``event: presence`` when the exam's presence differs from what this stream last sent
+    (the first check always sends). A store outage skips the check; the next one retries."""
+    sent: dict[str, Any] | None = None
+
+    async def make() -> ServerSentEvent | None:
+        nonlocal sent
+        try:
+            view = await tracker.view(exam_id)
+        except PresenceUnavailableError:
+            return None
+        if view.signature() == sent:
+            return None
+        sent = view.signature()
+        return ServerSentEvent(event="presence", data=view.model_dump_json())
+
+    return Periodic(tracker.settings.presence_interval_seconds, make)
+
+
+def connection_event(tracker: PresenceTracker, lease: Lease) -> ServerSentEvent:
+    """``event: connection`` (no id): the student's stream and how often to beat it."""
+    return ServerSentEvent(event="connection", data=tracker.connection(lease).model_dump_json())
+
+
 def _sse(event: DomainEvent, payload: dict[str, Any]) -> ServerSentEvent:
     return ServerSentEvent(data=json.dumps(payload), event=event.type, id=event.stream_id)
+
+
+def _ending(
+    subscription: Subscription, claims: Claims, last: str | None, retry_ms: int
+) -> ServerSentEvent | None:
+    """The event that ends the stream now (token expired, client overflowed), if any."""
+    if time.time() >= claims.exp:
+        reason = "token expired; reconnect with a fresh token and Last-Event-ID"
+        return ServerSentEvent(event="reauthenticate", data=json.dumps({"reason": reason}))
+    if subscription.overflowed and subscription.queue.empty():
+        reason = "client too slow; reconnect with Last-Event-ID to resume"
+        return ServerSentEvent(
+            event="overflow",
+            retry=retry_ms,
+            data=json.dumps({"reason": reason, "last_event_id": last}),
+        )
+    return None
+
+
+async def _due(periodic: Sequence[Periodic]) -> AsyncIterator[ServerSentEvent]:
+    for tick in periodic:
+        if time.monotonic() >= tick.due:
+            tick.due = time.monotonic() + tick.interval
+            made = await tick.make()
+            if made is not None:
+                yield made
+
+
+def _wait(
+    subscription: Subscription, claims: Claims, periodic: Sequence[Periodic], idle: float
+) -> float:
+    """How long to wait for the next live event before checking the rest again."""
+    if subscription.overflowed:
+        return 0.01
+    wait = min(idle, claims.exp - time.time())
+    if periodic:
+        wait = min(wait, min(t.due for t in periodic) - time.monotonic())
+    return max(0.01, wait)
 
 
 async def event_stream(
@@ -67,13 +152,17 @@ async def event_stream(
     audience: str,
     claims: Claims,
     last_event_id: str | None,
-    backlog: Callable[[], Awaitable[dict[str, Any]]] | None = None,
+    periodic: Sequence[Periodic] = (),
+    opening: Sequence[ServerSentEvent] = (),
+    on_close: Callable[[], None] | None = None,
 ) -> AsyncIterator[ServerSentEvent]:
     settings, metrics = hub.settings, hub.metrics
     subscription = hub.subscribe(accepts)
-    metrics.streams.labels(audience).inc()
+    metrics.streams.labels(claims.role).inc()
     try:
         yield ServerSentEvent(comment="connected", retry=settings.retry_ms)
+        for opener in opening:
+            yield opener
         last = last_event_id
         if last_event_id:
             async for event in hub.replay(last_event_id, subscription.accepts):
@@ -82,34 +171,14 @@ async def event_stream(
                 if payload is not None:
                     metrics.replayed.inc()
                     yield _sse(event, payload)
-        next_backlog = time.monotonic()
         while True:
-            if time.time() >= claims.exp:
-                yield ServerSentEvent(
-                    event="reauthenticate",
-                    data=json.dumps(
-                        {"reason": "token expired; reconnect with a fresh token and Last-Event-ID"}
-                    ),
-                )
+            ending = _ending(subscription, claims, last, settings.retry_ms)
+            if ending is not None:
+                yield ending
                 return
-            if subscription.overflowed and subscription.queue.empty():
-                yield ServerSentEvent(
-                    event="overflow",
-                    retry=settings.retry_ms,
-                    data=json.dumps(
-                        {
-                            "reason": "client too slow; reconnect with Last-Event-ID to resume",
-                            "last_event_id": last,
-                        }
-                    ),
-                )
-                return
-            if backlog is not None and time.monotonic() >= next_backlog:
-                next_backlog = time.monotonic() + settings.backlog_interval_seconds
-                yield ServerSentEvent(event="backlog", data=json.dumps(await backlog()))
-            wait = min(settings.backlog_interval_seconds, max(0.01, claims.exp - time.time()))
-            if subscription.overflowed:
-                wait = 0.01
+            async for made in _due(periodic):
+                yield made
+            wait = _wait(subscription, claims, periodic, settings.backlog_interval_seconds)
             try:
                 event = await asyncio.wait_for(subscription.queue.get(), timeout=wait)
             except TimeoutError:
@@ -123,4 +192,6 @@ async def event_stream(
                 yield _sse(event, payload)
     finally:
         hub.unsubscribe(subscription)
-        metrics.streams.labels(audience).dec()
+        metrics.streams.labels(claims.role).dec()
+        if on_close is not None:
+            on_close()

@@ -3,7 +3,8 @@
 One stack for the tier (``exam_stack.localstack.pages.start_pages``): redis-server,
 identity, the assessment API, notifications, analytics, a grader worker and the web service,
 each a real process on a free loopback port. Admission is throttled (burst 1, one start per 5 s
-and exam) so the waiting room is real; the sweeper runs every 0.5 s. Tests keep apart by their
+and exam) so the waiting room is real; the sweeper runs every 0.5 s; presence runs on short
+timings (``PRESENCE``) so a lost student turns offline within seconds. Tests keep apart by their
 own exams and student accounts. ``WEB_SCREENSHOTS=docs/screenshots`` saves the page shots.
 """
 
@@ -21,6 +22,7 @@ from typing import Any
 import httpx
 import pytest
 import redis
+from playwright.sync_api import expect
 
 from exam_stack.localstack.pages import PagesOptions, PagesStack, start_pages
 from exam_stack.localstack.processes import start_redis
@@ -39,6 +41,8 @@ CHROMIUM_ARGS = [
 ]
 pytestmark = pytest.mark.browser
 _names = itertools.count(1)
+# Presence timings of the tier's notifications service (production: 10 / 25 / 10 / 1 s).
+PRESENCE = {"BEAT": 1.0, "TTL": 6.0, "GRACE": 3.0, "INTERVAL": 0.5}
 
 
 @dataclass
@@ -127,6 +131,12 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             "ASSESSMENT_ADMISSION_RATE_PER_SECOND": "0.2",
             "ASSESSMENT_ADMISSION_BURST": "1",
         },
+        notify_env={
+            "PLATFORM_NOTIFY_PRESENCE_BEAT_SECONDS": str(PRESENCE["BEAT"]),
+            "PLATFORM_NOTIFY_PRESENCE_TTL_SECONDS": str(PRESENCE["TTL"]),
+            "PLATFORM_NOTIFY_PRESENCE_GRACE_SECONDS": str(PRESENCE["GRACE"]),
+            "PLATFORM_NOTIFY_PRESENCE_INTERVAL_SECONDS": str(PRESENCE["INTERVAL"]),
+        },
     )
     try:
         pages = start_pages(workdir / "pages", server.url, options)
@@ -193,6 +203,17 @@ def sign_in(page: Any, url: str, username: str, password: str) -> None:
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
+
+
+def open_exam(
+    page: Any, stack: Stack, exam_id: str, username: str, password: str, timeout_ms: int = 15_000
+) -> None:
+    """Sign in as the student and open the exam until the timer runs; several starts of one
+    exam pass the throttled admission one per 5 s (waiting room): give those a longer wait."""
+    sign_in(page, stack.web + "/", username, password)
+    expect(page.get_by_role("heading", name="My exams")).to_be_visible()
+    page.goto(f"{stack.web}/#/exam/{exam_id}")
+    expect(page.locator("#timer")).to_contain_text("Time left", timeout=timeout_ms)
 
 
 def question(page: Any, title: str) -> Any:

@@ -1,6 +1,7 @@
 """The proctor console in a real Chromium against the real stack: create an exam (import errors
 with line and column), upload a roster (one-time passwords), watch a student sit it live, see
-grading progress and the decision, release, regrade with the dry-run diff, item analysis."""
+grading progress and the decision, release, regrade with the dry-run diff, item analysis; and
+each student's connection (online, reconnecting, offline) as they lose and regain it."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import Stack, axe_clean, shot, sign_in
+from tests.browser.conftest import PRESENCE, Stack, axe_clean, open_exam, shot, sign_in
 
 pytestmark = pytest.mark.browser
 _tags = itertools.count(1)
@@ -121,3 +122,60 @@ def test_a_proctor_runs_an_exam_from_the_console(stack: Stack, context: Any, bro
     expect(diff).to_contain_text("regrade jobs queued")
     page.get_by_role("tab", name="Live monitor").click()
     expect(page.locator("#audit")).to_contain_text("release")
+
+
+def test_the_monitor_shows_each_students_connection_live(
+    stack: Stack, context: Any, browser: Any
+) -> None:
+    """Online, then offline within a bounded wait once the network is gone (the page's beats
+    stop) or the page is closed (reconnecting first), and online again after reconnecting."""
+    beat, ttl, grace, interval = (PRESENCE[k] for k in ("BEAT", "TTL", "GRACE", "INTERVAL"))
+    slack = 10.0  # a loaded 2-core machine: page rendering, Chromium, the stack's processes
+    lost_bound_ms = int((beat + ttl + grace + interval + slack) * 1000)
+    closed_bound_ms = int((grace + interval + slack) * 1000)
+    back_bound_ms = int((beat + 2.0 + interval + slack) * 1000)  # next beat, SSE retry 2 s
+
+    ana, ben, cy = (stack.student(name) for name in ("ana", "ben", "cy"))
+    exam_id = stack.create_exam(BANK, [ana[2], ben[2], cy[2]], format="gift", title="Presence")
+    page = context.new_page()
+    sign_in(page, f"{stack.web}/proctor/", *stack.pages.proctor)
+    expect(page.get_by_role("heading", name="My exams")).to_be_visible()
+    page.goto(f"{stack.web}/proctor/#/exam/{exam_id}/monitor")
+
+    def cell(student: tuple[str, str, str]) -> Any:
+        return page.locator(f"#conn-{student[2]}")
+
+    expect(cell(cy)).to_have_text("offline")
+    expect(page.locator("#online-count")).to_have_text("0 online")
+
+    learners = [browser.new_context(bypass_csp=True) for _ in range(2)]
+    try:
+        ana_page, ben_page = (learner.new_page() for learner in learners)
+        open_exam(ana_page, stack, exam_id, ana[0], ana[1])
+        open_exam(ben_page, stack, exam_id, ben[0], ben[1], timeout_ms=60_000)  # waiting room
+        expect(cell(ana)).to_have_text("online")
+        expect(cell(ben)).to_have_text("online")
+        expect(page.locator("#online-count")).to_have_text("2 online")
+        axe_clean(page, "live monitor, students online")
+
+        learners[0].set_offline(True)
+        expect(cell(ana)).to_have_text(re.compile(r"^offline since"), timeout=lost_bound_ms)
+        expect(cell(ana)).to_have_class(re.compile(r"\bconn-alert\b"))
+        expect(page.locator("#offline-count")).to_have_text("1 offline during their attempt")
+        expect(cell(ben)).to_have_text("online")
+        axe_clean(page, "live monitor, a student offline")
+        shot(page, "proctor-monitor-presence")
+        learners[0].set_offline(False)
+        expect(cell(ana)).to_have_text("online", timeout=back_bound_ms)
+
+        ben_page.close()
+        expect(cell(ben)).to_have_text("reconnecting", timeout=closed_bound_ms)
+        expect(page.locator("#reconnecting-count")).to_have_text("1 reconnecting")
+        axe_clean(page, "live monitor, a student reconnecting")
+        expect(cell(ben)).to_have_text(re.compile(r"^offline since"), timeout=closed_bound_ms)
+        open_exam(learners[1].new_page(), stack, exam_id, ben[0], ben[1])
+        expect(cell(ben)).to_have_text("online", timeout=back_bound_ms)
+        expect(page.locator("#online-count")).to_have_text("2 online")
+    finally:
+        for learner in learners:
+            learner.close()

@@ -18,7 +18,7 @@ from assessment_engine.exams.receipts import answers_digest
 from assessment_engine.storage import keys
 from assessment_engine.storage.attempts import answers_key
 from tests.browser.bank import CODE, EXPECTED, PLANETS, mixed_bank
-from tests.browser.conftest import Stack, axe_clean, question, shot, sign_in
+from tests.browser.conftest import Stack, axe_clean, open_exam, question, shot, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -63,13 +63,6 @@ def answer_everything(page: Any) -> None:
     water.get_by_role("textbox", name="Blank 1").fill("H2O")
     water.get_by_role("textbox", name="Blank 2").fill("100")
     question(page, "digits").get_by_role("textbox").fill(CODE)
-
-
-def open_exam(page: Any, stack: Stack, exam_id: str, username: str, password: str) -> None:
-    sign_in(page, stack.web + "/", username, password)
-    expect(page.get_by_role("heading", name="My exams")).to_be_visible()
-    page.goto(f"{stack.web}/#/exam/{exam_id}")
-    expect(page.locator("#timer")).to_contain_text("Time left")
 
 
 def test_a_student_sits_a_mixed_exam_end_to_end(stack: Stack, context: Any) -> None:

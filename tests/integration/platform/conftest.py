@@ -102,7 +102,13 @@ async def user_id(identity: Identity, headers: dict[str, str]) -> str:
     return str(me.json()["user_id"])
 
 
-async def create_exam(redis: aioredis.Redis, exam_id: str, owner: str, org: str = "uni-a") -> None:
+async def create_exam(
+    redis: aioredis.Redis,
+    exam_id: str,
+    owner: str,
+    org: str = "uni-a",
+    roster: tuple[str, ...] = (),
+) -> None:
     """An exam definition in the assessment engine's store (owner = proctor's subject)."""
     from datetime import UTC, datetime, timedelta
 
@@ -118,6 +124,7 @@ async def create_exam(redis: aioredis.Redis, exam_id: str, owner: str, org: str 
         created_at=now,
         timing=ExamTiming(opens_at=now - timedelta(hours=2), closes_at=now - timedelta(hours=1)),
         question_ids=("i1", "i2", "i3", "i4"),
+        roster=roster,
     )
     await store_exam(redis, exam)
 

@@ -70,6 +70,21 @@ def wait_ready(served: Served, port: int) -> None:
         raise RuntimeError(f"{served.log.name} did not start:\n{served.log.read_text()}") from None
 
 
+def start_notifications(
+    redis_url: str, identity_url: str, log: Path, **notify: str
+) -> tuple[Served, int]:
+    """One notifications replica (not yet ready: pass it to ``wait_ready``)."""
+    settings = {
+        "PLATFORM_NOTIFY_REDIS_URL": redis_url,
+        "PLATFORM_NOTIFY_JWKS_URL": f"{identity_url}/.well-known/jwks.json",
+        "PLATFORM_NOTIFY_JWT_ISSUER": ISSUER,
+        "PLATFORM_NOTIFY_TAIL_BLOCK_MS": "100",
+        "PLATFORM_NOTIFY_BACKLOG_INTERVAL_SECONDS": "0.5",
+        **{f"PLATFORM_NOTIFY_{k.upper()}": v for k, v in notify.items()},
+    }
+    return spawn("platform_services.notifications.app:create_app", settings, log)
+
+
 def start_platform(redis_url: str, workdir: Path, **notify: str) -> tuple[Served, Served]:
     identity, identity_port = spawn(
         "platform_services.identity.app:create_app",
@@ -84,16 +99,8 @@ def start_platform(redis_url: str, workdir: Path, **notify: str) -> tuple[Served
         },
         workdir / "identity.log",
     )
-    settings = {
-        "PLATFORM_NOTIFY_REDIS_URL": redis_url,
-        "PLATFORM_NOTIFY_JWKS_URL": f"{identity.url}/.well-known/jwks.json",
-        "PLATFORM_NOTIFY_JWT_ISSUER": ISSUER,
-        "PLATFORM_NOTIFY_TAIL_BLOCK_MS": "100",
-        "PLATFORM_NOTIFY_BACKLOG_INTERVAL_SECONDS": "0.5",
-        **{f"PLATFORM_NOTIFY_{k.upper()}": v for k, v in notify.items()},
-    }
-    notifications, notify_port = spawn(
-        "platform_services.notifications.app:create_app", settings, workdir / "notifications.log"
+    notifications, notify_port = start_notifications(
+        redis_url, identity.url, workdir / "notifications.log", **notify
     )
     try:
         wait_ready(identity, identity_port)

@@ -185,12 +185,15 @@ async def test_proctor_monitor_streams_own_exam_with_backlog(platform, live_redi
                     "questions": [{"question_id": "q1", "response": "x"}],
                 },
             )
-            got, backlogs = [], 0
+            got, backlogs, presences = [], 0, []
             async for event in sse_events(lines):
                 if event.event == "backlog":
                     backlogs += 1
                     assert event.id is None
                     assert event.json()["exam_id"] == MONITORED
+                elif event.event == "presence":
+                    assert event.id is None
+                    presences.append(event.json())
                 elif event.event != "comment":
                     got.append(event)
                 if got and got[-1].id == graded and backlogs >= 2:
@@ -198,6 +201,10 @@ async def test_proctor_monitor_streams_own_exam_with_backlog(platform, live_redi
         assert [(e.event, e.id) for e in got] == [
             ("attempt.started", started),
             ("submission.graded", graded),
+        ]
+        # Sent once at the start and then only on a change: nobody's page is connected here.
+        assert [(p["exam_id"], p["online"], p["reconnecting"]) for p in presences] == [
+            (MONITORED, [], [])
         ]
         assert "questions" not in got[1].json()["data"]
         assert got[1].json()["data"]["total"] == 2.0

@@ -35,6 +35,11 @@ export class EventStream {
     this.controller?.abort();
   }
 
+  /** Drop the current connection and open a new one (resuming from the last event id). */
+  reconnect(): void {
+    this.controller?.abort();
+  }
+
   private async loop(): Promise<void> {
     while (!this.stopped) {
       try {

@@ -1,14 +1,19 @@
 /** The live monitor: every student's state, time left, last autosave and connection, counts,
 pause/resume/extend/terminate with a reason (audited by the API), and grading progress with
 the overflow decision (read-only). Live over the notifications SSE stream; the roster is
-re-read when an attempt event arrives and every few seconds for the autosave ages. */
+re-read when an attempt event arrives and every few seconds for the autosave ages.
+
+Connection comes from the stream's `presence` events (docs/platform-services.md, Presence):
+online (the student's exam page holds a live stream), reconnecting (lost within the grace),
+offline otherwise, and "unknown" while this console's own stream is down. Those cells and the
+connection counts are updated in place, so a presence change never moves keyboard focus. */
 
 import { announce, button, field, h, replace } from "../lib/dom";
 import { clockTime, dateTime, duration } from "../lib/format";
 import { ApiError } from "../lib/http";
 import { EventStream } from "../lib/sse";
 import type { Ctx } from "./ctx";
-import type { Decision, Exam, Monitor, RosterRow, RosterView } from "./types";
+import type { Decision, Exam, Monitor, PresenceView, RosterRow, RosterView } from "./types";
 
 const STATE_TEXT: Record<string, string> = {
   not_started: "not started",
@@ -22,11 +27,12 @@ const STATE_TEXT: Record<string, string> = {
 export class LiveMonitor {
   private roster: RosterView | null = null;
   private offsetMs = 0;
-  private online: Set<string> | null = null;
+  private presence: PresenceView | null = null;
   private stream: EventStream | null = null;
   private timers: number[] = [];
   private refreshPending = 0;
   private readonly countsEl = h("ul", { class: "counts", "aria-label": "Students by state" });
+  private readonly presenceEl = h("ul", { class: "counts", id: "presence-counts", "aria-label": "Connections" });
   private readonly tbody = h("tbody", {});
   private readonly gradingEl = h("div", { id: "grading" });
   private readonly decisionEl = h("div", { id: "decision" });
@@ -46,7 +52,7 @@ export class LiveMonitor {
       h(
         "div",
         {},
-        h("section", { class: "card", "aria-labelledby": "live-title" }, h("h2", { id: "live-title" }, "Live monitor"), this.streamState, this.countsEl),
+        h("section", { class: "card", "aria-labelledby": "live-title" }, h("h2", { id: "live-title" }, "Live monitor"), this.streamState, this.countsEl, this.presenceEl),
         h(
           "div",
           { class: "grid2" },
@@ -78,6 +84,10 @@ export class LiveMonitor {
       onEvent: (e) => this.onEvent(e.event, e.data),
       onState: (up) => {
         this.streamState.textContent = up ? "Live: updates arrive as they happen." : "Live updates interrupted; reconnecting…";
+        if (!up) {
+          this.presence = null;
+          this.drawConnections();
+        }
       },
     });
     this.stream.start();
@@ -97,8 +107,8 @@ export class LiveMonitor {
       this.backlog = payload as Record<string, number>;
       this.drawGrading(null);
     } else if (type === "presence") {
-      this.online = new Set((payload["online"] as string[]) ?? []);
-      this.drawRows();
+      this.presence = payload as unknown as PresenceView;
+      this.drawConnections();
     } else if (type.startsWith("attempt.") || type.startsWith("submission.")) {
       window.clearTimeout(this.refreshPending);
       this.refreshPending = window.setTimeout(() => void this.refreshRoster(), 250);
@@ -111,6 +121,7 @@ export class LiveMonitor {
     this.offsetMs = Date.parse(this.roster.now) - (sent + Date.now()) / 2;
     this.drawCounts();
     this.drawRows();
+    this.drawConnections();
   }
 
   private drawCounts(): void {
@@ -140,7 +151,6 @@ export class LiveMonitor {
       ...rows.map((row) => {
         const left = this.left(row);
         const running = row.state === "in_progress" || row.state === "paused";
-        const connection = this.online === null ? "unknown" : this.online.has(row.student_id) ? "online" : running ? "offline" : "—";
         return h(
           "tr",
           { id: `row-${row.student_id}` },
@@ -149,7 +159,7 @@ export class LiveMonitor {
           h("td", { id: `left-${row.student_id}` }, left === null ? "—" : duration(left)),
           h("td", {}, row.question_count ? `${row.answered} / ${row.question_count}` : "—"),
           h("td", { id: `age-${row.student_id}`, title: row.last_saved_at ?? "" }, row.last_saved_at ? clockTime(row.last_saved_at) : "—"),
-          h("td", {}, connection),
+          h("td", { id: `conn-${row.student_id}` }),
           h(
             "td",
             { class: "row-actions" },
@@ -160,6 +170,43 @@ export class LiveMonitor {
           ),
         );
       }),
+    );
+  }
+
+  private connectionOf(studentId: string): "unknown" | "online" | "reconnecting" | "offline" {
+    const p = this.presence;
+    if (!p) return "unknown";
+    if (p.online.includes(studentId)) return "online";
+    return p.reconnecting.includes(studentId) ? "reconnecting" : "offline";
+  }
+
+  /** Connection cells and counts, in place (rows and focus stay where they are). */
+  private drawConnections(): void {
+    const rows = this.roster?.rows ?? [];
+    const counts = { online: 0, reconnecting: 0, offline: 0 };
+    for (const row of rows) {
+      const state = this.connectionOf(row.student_id);
+      const sitting = row.state === "in_progress" || row.state === "paused";
+      if (state === "online" || state === "reconnecting") counts[state] += 1;
+      else if (state === "offline" && sitting) counts.offline += 1;
+      const cell = document.getElementById(`conn-${row.student_id}`);
+      if (!cell) continue;
+      const lost = this.presence?.lost_at[row.student_id];
+      const text = state === "offline" && lost ? `offline since ${clockTime(lost)}` : state;
+      if (cell.textContent !== text) cell.textContent = text;
+      cell.className = `conn-${state}${state === "offline" && sitting ? " conn-alert" : ""}`;
+      if (lost) cell.title = `connection lost at ${dateTime(lost)}`;
+      else cell.removeAttribute("title");
+    }
+    if (!this.presence) {
+      replace(this.presenceEl, h("li", {}, "Connections unknown while live updates are interrupted"));
+      return;
+    }
+    replace(
+      this.presenceEl,
+      h("li", { id: "online-count" }, h("strong", {}, String(counts.online)), " online"),
+      h("li", { id: "reconnecting-count" }, h("strong", {}, String(counts.reconnecting)), " reconnecting"),
+      h("li", { id: "offline-count" }, h("strong", {}, String(counts.offline)), " offline during their attempt"),
     );
   }
 

@@ -64,3 +64,14 @@ export interface Decision {
   dry_run: boolean;
   policy: string | null;
 }
+
+/** `event: presence` of the monitor stream (docs/platform-services.md, Presence). */
+export interface PresenceView {
+  exam_id: string;
+  at: string;
+  online: string[];
+  reconnecting: string[];
+  lost_at: Record<string, string>;
+  grace_seconds: number;
+  ttl_seconds: number;
+}

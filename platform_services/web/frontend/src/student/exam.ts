@@ -13,6 +13,7 @@ import { AnswerStore } from "./store";
 import { ExamClock } from "./timer";
 import type { Attempt, QuestionView, QuestionsView, Receipt } from "./types";
 import { showReceipt } from "./receipt";
+import { PresenceBeat, type Connection } from "./presence";
 
 interface Slot {
   q: QuestionView;
@@ -32,6 +33,7 @@ export class ExamSitting {
   private slots: Slot[] = [];
   private flags = new Set<string>();
   private stream: EventStream | null = null;
+  private presence: PresenceBeat | null = null;
   private ticker = 0;
   private flushedBeforeDeadline = false;
   private finishing = false;
@@ -117,15 +119,33 @@ export class ExamSitting {
   }
 
   private listen(): void {
+    this.presence = new PresenceBeat(this.config, this.session, () => this.stream?.reconnect());
     this.stream = new EventStream({
       url: () => `${this.config.notifications_url}/v1/students/me/stream?exam_id=${encodeURIComponent(this.examId)}`,
       token: () => this.session.token(),
       onEvent: (event) => this.onEvent(event.event, event.data),
+      onState: (up) => {
+        if (!up) this.presence?.stop();
+      },
     });
     this.stream.start();
   }
 
+  /** The student left this exam's page (another route): stop counting them present on it. */
+  leave(): void {
+    this.stopListening();
+  }
+
+  private stopListening(): void {
+    this.presence?.stop();
+    this.stream?.stop();
+  }
+
   private onEvent(type: string, raw: string): void {
+    if (type === "connection") {
+      this.presence?.connected(JSON.parse(raw) as Connection);
+      return;
+    }
     const payload = JSON.parse(raw) as { exam_id: string; data: Record<string, unknown> };
     if (payload.exam_id !== this.examId) return;
     const data = payload.data;
@@ -384,7 +404,7 @@ export class ExamSitting {
           body: { final_answers: finals },
           headers: { "Idempotency-Key": key },
         });
-        this.stream?.stop();
+        this.stopListening();
         await showReceipt(this.main, this.store, receipt, () => this.api<Receipt>("/attempt/submission"), this.title);
         return;
       } catch (error) {
@@ -403,7 +423,7 @@ export class ExamSitting {
   }
 
   private async showSubmitted(): Promise<void> {
-    this.stream?.stop();
+    this.stopListening();
     window.clearInterval(this.ticker);
     const receipt = await this.api<Receipt>("/attempt/submission");
     await showReceipt(this.main, this.store, receipt, () => this.api<Receipt>("/attempt/submission"), this.title);

@@ -79,13 +79,18 @@ async function results(main: HTMLElement, config: PageConfig, session: Session, 
   }
 }
 
+let sitting: ExamSitting | null = null;
+
 async function route(main: HTMLElement, config: PageConfig, session: Session): Promise<void> {
   const [, kind, id] = window.location.hash.split("/");
+  sitting?.leave();
+  sitting = null;
   try {
     if (kind === "exam" && id) {
       const overview = await session.call<{ title: string }>(config.api_url, `/v1/exams/${id}/overview`);
       document.title = `${overview.title} — exam`;
-      await new ExamSitting(main, config, session, id, overview.title).open();
+      sitting = new ExamSitting(main, config, session, id, overview.title);
+      await sitting.open();
     } else if (kind === "results" && id) {
       await results(main, config, session, id);
     } else {
