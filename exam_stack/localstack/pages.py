@@ -42,6 +42,8 @@ class PagesOptions:
     proctor_org: str = "local"
     api_env: dict[str, str] = field(default_factory=dict)
     notify_env: dict[str, str] = field(default_factory=dict)
+    # added to every process's environment (the surge run marks its processes with its run id)
+    env: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -65,13 +67,18 @@ class PagesStack:
 
 
 def _spawn(
-    name: str, args: list[str], env: dict[str, str], workdir: Path, port: int
+    name: str,
+    args: list[str],
+    env: dict[str, str],
+    workdir: Path,
+    port: int,
+    common: dict[str, str] | None = None,
 ) -> ManagedProcess:
     log_path = workdir / f"{name}.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(  # noqa: S603 - our own CLI with fixed arguments
             [sys.executable, "-m", "exam_stack.cli", *args],
-            env={**os.environ, **env},
+            env={**os.environ, **(common or {}), **env},
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -96,10 +103,15 @@ def _wait_ready(process: ManagedProcess, timeout: float = 60.0) -> None:
 
 
 def _served(
-    name: str, command: str, port: int, env: dict[str, str], workdir: Path
+    name: str,
+    command: str,
+    port: int,
+    env: dict[str, str],
+    workdir: Path,
+    common: dict[str, str] | None = None,
 ) -> ManagedProcess:
     args = [command, "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
-    return _spawn(name, args, env, workdir, port)
+    return _spawn(name, args, env, workdir, port, common)
 
 
 def _create_proctor(identity_url: str, options: PagesOptions) -> None:
@@ -154,7 +166,9 @@ def start_pages(workdir: Path, redis_url: str, options: PagesOptions | None = No
                     "PLATFORM_IDENTITY_ARGON2_PARALLELISM": "1",
                 }
             )
-        identity = _served("identity", "identity", ports["identity"], identity_env, workdir)
+        identity = _served(
+            "identity", "identity", ports["identity"], identity_env, workdir, options.env
+        )
         started.append(identity)
         _wait_ready(identity)
         verify = {"JWKS_URL": jwks, "JWT_ISSUER": issuer}
@@ -167,7 +181,7 @@ def start_pages(workdir: Path, redis_url: str, options: PagesOptions | None = No
                 **options.api_env,
             }
             args = ["serve", "--host", "127.0.0.1", "--port", str(api_port)]
-            started.append(_spawn("api", args, api_env, workdir, api_port))
+            started.append(_spawn("api", args, api_env, workdir, api_port, options.env))
         notify_env = {
             "PLATFORM_NOTIFY_REDIS_URL": redis_url,
             "PLATFORM_NOTIFY_CORS_ORIGINS": cors,
@@ -193,7 +207,7 @@ def start_pages(workdir: Path, redis_url: str, options: PagesOptions | None = No
             ("analytics", analytics_env),
             ("web", web_env),
         ):
-            started.append(_served(name, name, ports[name], env, workdir))
+            started.append(_served(name, name, ports[name], env, workdir, options.env))
         if options.worker:
             worker_env = {
                 "ASSESSMENT_WORKER_REDIS_URL": redis_url,
@@ -201,7 +215,7 @@ def start_pages(workdir: Path, redis_url: str, options: PagesOptions | None = No
                 "ASSESSMENT_WORKER_BLOCK_MS": "200",
                 "SANDBOX_POOL_SIZE": "1",
             }
-            started.append(_spawn("worker", ["worker"], worker_env, workdir, 0))
+            started.append(_spawn("worker", ["worker"], worker_env, workdir, 0, options.env))
         for process in started:
             if process.port:
                 _wait_ready(process)

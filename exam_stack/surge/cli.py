@@ -31,6 +31,9 @@ def surge(
     code: Annotated[bool, typer.Option(help="Include programming questions.")] = True,
     seed: Annotated[int, typer.Option(help="Seed of the student simulation.")] = 1,
     out: Annotated[Path | None, typer.Option(help="Report directory.")] = None,
+    pages: Annotated[
+        bool, typer.Option(help="Serve the proctor console watching the simulated students.")
+    ] = True,
 ) -> None:
     """Run an exam-day surge on this machine and report what happened."""
     import asyncio
@@ -64,6 +67,7 @@ def surge(
         threshold=threshold,
         release_threshold=release_threshold,
         lambda_concurrency=lambda_concurrency,
+        console=pages,
     )
     plans = [RunConfig("overflow", students, duration, stack, seed=seed, include_code=code)]
     if control:
@@ -79,10 +83,19 @@ def surge(
         )
     outcomes = []
     last_line = [0.0]
+    shown: set[str] = set()
     with Live(console=console, refresh_per_second=4, transient=False) as view:
 
         def render(phase, timeline, stats, label) -> None:  # type: ignore[no-untyped-def]
             view.update(live.render(phase, timeline, stats, label, threshold))
+            if timeline.console_url and timeline.console_url not in shown:
+                shown.add(timeline.console_url)
+                user, password = timeline.console_login
+                console.print(
+                    f"[bold]{label}: watch the surge in the proctor console[/] "
+                    f"{timeline.console_url}  (sign in: {user} / {password})",
+                    soft_wrap=True,
+                )
             if not console.is_terminal and time.monotonic() - last_line[0] >= 5.0:
                 last_line[0] = time.monotonic()  # logs and CI get a plain line every 5 s
                 console.print(live.status_line(phase, timeline, stats, label), soft_wrap=True)

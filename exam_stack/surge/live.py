@@ -41,6 +41,9 @@ def render(
     table.add_column(style="bold")
     table.add_column()
     table.add_row("phase", phase)
+    if timeline.console_url:
+        user, password = timeline.console_login or ("", "")
+        table.add_row("proctor console", f"{timeline.console_url}  (sign in: {user} / {password})")
     table.add_row("t", f"{last.t:.0f} s since the exam opened" if last else "-")
     table.add_row("utilization", _bar(get("utilization"), threshold))
     mode = (last.mode if last else None) or "unknown"

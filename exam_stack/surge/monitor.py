@@ -57,6 +57,9 @@ class Sample:
 @dataclass
 class Timeline:
     samples: list[Sample] = field(default_factory=list)
+    # where a person watches the run: the proctor console and its sign-in (when the pages run)
+    console_url: str | None = None
+    console_login: tuple[str, str] | None = None
 
     def series(self, name: str) -> tuple[list[float], list[float | None]]:
         return [s.t for s in self.samples], [s.get(name) for s in self.samples]

@@ -39,11 +39,26 @@ class RunConfig:
 Render = Callable[[str, Timeline, StudentStats, str], None]
 
 
-async def _create_exam(client: httpx.AsyncClient, cfg: RunConfig, opens: datetime) -> str:
-    """Create the exam as a proctor through the API; returns its id."""
-    r = await client.post("/v1/dev/tokens", json={"sub": "proctor-1", "role": "proctor"})
+async def _proctor_token(client: httpx.AsyncClient, stack: Stack) -> str:
+    """The console's proctor signed in through identity (so the console sees the exam), or a
+    dev-issuer proctor when the pages do not run."""
+    if stack.pages is not None:
+        username, password = stack.pages.proctor
+        r = await client.post(
+            f"{stack.pages.identity_url}/v1/login",
+            json={"username": username, "password": password},
+        )
+    else:
+        r = await client.post("/v1/dev/tokens", json={"sub": "proctor-1", "role": "proctor"})
     r.raise_for_status()
-    headers = {"Authorization": f"Bearer {r.json()['access_token']}"}
+    return str(r.json()["access_token"])
+
+
+async def _create_exam(
+    client: httpx.AsyncClient, cfg: RunConfig, opens: datetime, proctor_token: str
+) -> str:
+    """Create the exam as a proctor through the API; returns its id."""
+    headers = {"Authorization": f"Bearer {proctor_token}"}
     body = {
         "title": "SCI-101 end-of-term exam (surge run)",
         "bank": surge_bank(cfg.include_code),
@@ -109,6 +124,8 @@ async def execute(cfg: RunConfig, workdir: Path, render: Render) -> RunOutcome:
 
     show()
     stack: Stack = await asyncio.to_thread(start_stack, cfg.stack, workdir)
+    if stack.pages is not None:
+        timeline.console_url, timeline.console_login = stack.pages.console_url, stack.pages.proctor
     sampler = PrometheusSampler(stack.prometheus.url if stack.prometheus else "")
     redis = aioredis.Redis.from_url(stack.redis.url if stack.redis else "")
     stop = asyncio.Event()
@@ -120,7 +137,7 @@ async def execute(cfg: RunConfig, workdir: Path, render: Render) -> RunOutcome:
         await asyncio.to_thread(wait_for_targets, sampler, jobs, 60.0)
         opens = datetime.now(UTC) + timedelta(seconds=cfg.start_delay_s)
         async with httpx.AsyncClient(base_url=stack.api_url, timeout=30.0) as client:
-            exam_id = await _create_exam(client, cfg, opens)
+            exam_id = await _create_exam(client, cfg, opens, await _proctor_token(client, stack))
         t0 = time.monotonic() + (opens - datetime.now(UTC)).total_seconds()
         sampler_task = asyncio.create_task(
             _sample_loop(sampler, timeline, t0, stop, lambda _s: show())

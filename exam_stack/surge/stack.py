@@ -22,6 +22,7 @@ import httpx
 import yaml
 
 from autoscaler_operator.policy import LOCAL_UTILIZATION_QUERY
+from exam_stack.localstack.pages import PagesOptions, PagesStack, start_pages
 from exam_stack.localstack.ports import free_port, wait_for_port
 from exam_stack.localstack.processes import (
     PrometheusServer,
@@ -30,7 +31,7 @@ from exam_stack.localstack.processes import (
     start_prometheus,
     start_redis,
 )
-from exam_stack.surge.supervisor import Supervisor
+from exam_stack.surge.supervisor import RUN_ENV, Supervisor
 
 FUNCTION_NAME = "exam-grader"
 # Grading compute (workers, Lambda environments) runs at lower priority than the API and Redis:
@@ -50,6 +51,9 @@ class StackConfig:
     overflow: bool = True
     function_timeout_s: float = 30.0
     function_memory_mb: int = 1024
+    # the web pages (identity, notifications, analytics, web) so a person can watch the surge in
+    # the proctor console; the surge's exam is created by that console's proctor account
+    console: bool = True
 
 
 @dataclass
@@ -59,6 +63,7 @@ class Stack:
     supervisor: Supervisor
     redis: RedisServer | None = None
     prometheus: PrometheusServer | None = None
+    pages: PagesStack | None = None
     ports: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -69,8 +74,15 @@ class Stack:
     def lambda_url(self) -> str:
         return f"http://127.0.0.1:{self.ports['lambda']}"
 
+    @property
+    def console_url(self) -> str | None:
+        """The proctor console watching this run's students, when the pages run."""
+        return self.pages.console_url if self.pages is not None else None
+
     def stop(self) -> None:
         self.supervisor.stop_all()
+        if self.pages is not None:
+            self.pages.stop()
         if self.prometheus is not None:
             self.prometheus.stop()
         if self.redis is not None:
@@ -180,6 +192,25 @@ def _start(stack: Stack) -> None:
     for name in ("lambda", "api", "dispatcher_metrics", "operator_metrics"):
         ports[name] = free_port()
     ports["workers_base"] = _port_block(config.workers)
+    api_auth: dict[str, str] = {}
+    if config.console:
+        # identity first: the API verifies the console's tokens through identity's JWKS, and the
+        # simulated students' dev tokens carry the same issuer
+        stack.pages = start_pages(
+            workdir / "pages",
+            redis_url,
+            PagesOptions(
+                start_api=False,
+                api_port=ports["api"],
+                worker=False,
+                env={RUN_ENV: sup.run_id},
+            ),
+        )
+        api_auth = {
+            "ASSESSMENT_JWKS_URL": f"{stack.pages.identity_url}/.well-known/jwks.json",
+            "ASSESSMENT_JWT_ISSUER": stack.pages.identity_url,
+            "ASSESSMENT_CORS_ORIGINS": f'["{stack.pages.web_url}"]',
+        }
 
     package = _function_package(workdir)
     functions = {
@@ -222,6 +253,7 @@ def _start(stack: Stack) -> None:
         "ASSESSMENT_DEV_ISSUER": "true",
         "ASSESSMENT_ADMISSION_RATE_PER_SECOND": "500",
         "ASSESSMENT_ADMISSION_BURST": "500",
+        **api_auth,
     }
     sup.start(
         "api", [*_cli(), "serve", "--host", "127.0.0.1", "--port", str(ports["api"])], env=api_env
