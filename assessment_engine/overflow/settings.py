@@ -14,9 +14,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-# AWS Lambda list prices, us-east-1, x86_64 (see docs/overflow.md).
-PRICE_PER_GB_SECOND = 0.0000166667
-PRICE_PER_REQUEST = 0.20 / 1_000_000
+from assessment_engine.overflow.cost import LIST_PRICES
 
 
 def _default_id() -> str:
@@ -60,8 +58,8 @@ class DispatcherSettings(BaseSettings):
 
     # cost model
     function_memory_mb: int = Field(default=1024, ge=128, le=10240)
-    price_per_gb_second: float = PRICE_PER_GB_SECOND
-    price_per_request: float = PRICE_PER_REQUEST
+    price_per_gb_second: float = LIST_PRICES.gb_second
+    price_per_request: float = LIST_PRICES.request
 
     metrics_port: int | None = Field(default=None, ge=0, le=65535)
 

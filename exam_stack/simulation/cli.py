@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from assessment_engine.overflow.cost import lambda_prices_note
+
 
 def register(app: typer.Typer) -> None:
     app.command("simulate")(simulate)
@@ -104,8 +106,7 @@ def simulate(
         "",
         report.markdown_table(rows),
         "",
-        "Prices: Lambda $0.0000166667/GB-s + $0.20 per 1M requests (x86, us-east-1 list), "
-        "provisioned $0.0000041667/GB-s; cluster $0.0425 per vCPU-hour.",
+        lambda_prices_note() + " Cluster $0.0425 per vCPU-hour.",
         "",
     ]
     md += [f"![{p.stem}]({p.name})" for p in plots]

@@ -20,13 +20,12 @@ from typing import Protocol
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from assessment_engine.overflow.settings import PRICE_PER_GB_SECOND, PRICE_PER_REQUEST
+from assessment_engine.overflow.cost import LIST_PRICES
 from exam_stack.simulation.scenario import Scenario, arrivals
 
-# The dispatcher's cost model prices (x86, us-east-1 list, on-demand duration and requests).
-LAMBDA_GB_SECOND_USD = PRICE_PER_GB_SECOND
-LAMBDA_REQUEST_USD = PRICE_PER_REQUEST
-LAMBDA_PROVISIONED_GB_SECOND_USD = 0.0000041667
+# Lambda prices come from the dispatcher's cost model (assessment_engine.overflow.cost): on-demand
+# duration (cold-start init included, as AWS bills it since August 2025), requests, provisioned
+# concurrency and the provisioned duration rate.
 VCPU_HOUR_USD = 0.0425  # on-demand general-purpose instance price per vCPU-hour (m7i, us-east-1)
 
 # Time-to-grade histogram: 0.05 s .. ~3 h, log-spaced.
@@ -113,6 +112,8 @@ class RunResult:
     provisioned_gb_seconds: float
     cluster_vcpu_seconds: float
     timeline: Timeline
+    provisioned_duration_gb_seconds: float = 0.0
+    """Invoke GB-seconds served by provisioned environments (billed at the provisioned rate)."""
 
     @property
     def graded(self) -> float:
@@ -125,9 +126,10 @@ class RunResult:
     @property
     def lambda_cost_usd(self) -> float:
         return (
-            self.lambda_gb_seconds * LAMBDA_GB_SECOND_USD
-            + self.lambda_requests * LAMBDA_REQUEST_USD
-            + self.provisioned_gb_seconds * LAMBDA_PROVISIONED_GB_SECOND_USD
+            self.lambda_gb_seconds * LIST_PRICES.gb_second
+            + self.provisioned_duration_gb_seconds * LIST_PRICES.provisioned_duration_gb_second
+            + self.lambda_requests * LIST_PRICES.request
+            + self.provisioned_gb_seconds * LIST_PRICES.provisioned_gb_second
         )
 
     @property
@@ -288,7 +290,9 @@ def simulate(
     busy_sum = 0.0
     timeline = Timeline()
     next_eval = next_timeline = 0.0
-    totals = dict.fromkeys(("cluster", "lam", "gbs", "req", "cold", "thr", "prov", "vcpu"), 0.0)
+    totals = dict.fromkeys(
+        ("cluster", "lam", "gbs", "gbs_pc", "req", "cold", "thr", "prov", "vcpu"), 0.0
+    )
     peak_backlog = max_age = 0.0
     transitions = 0
     for tick in range(len(counts)):
@@ -308,7 +312,11 @@ def simulate(
             served_l, work_l = backlog.serve(
                 min(lam_capacity, backlog.work), now, per_sub, 0.0, hist
             )
-            totals["gbs"] += work_l * per_sub * lam.mem_gb
+            gbs = work_l * per_sub * lam.mem_gb
+            # the share of busy environments that are provisioned pays the provisioned rate
+            pc_share = min(float(control.provisioned_concurrency), envs_busy) / max(envs_busy, 1e-9)
+            totals["gbs_pc"] += gbs * pc_share
+            totals["gbs"] += gbs * (1.0 - pc_share)
             totals["req"] += served_l / max(1, control.batch_size)
             totals["lam"] += served_l
         if len(busy_ring) == busy_ring.maxlen:
@@ -359,6 +367,7 @@ def simulate(
         lambda_cold_starts=totals["cold"],
         lambda_throttles=totals["thr"],
         provisioned_gb_seconds=totals["prov"],
+        provisioned_duration_gb_seconds=totals["gbs_pc"],
         cluster_vcpu_seconds=totals["vcpu"],
         timeline=timeline,
     )

@@ -13,13 +13,10 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
-from assessment_engine.overflow.settings import PRICE_PER_GB_SECOND, PRICE_PER_REQUEST
+from assessment_engine.overflow.cost import LIST_PRICES, lambda_prices_note
 from exam_stack.surge.audit import AuditReport
 from exam_stack.surge.monitor import Timeline
 from exam_stack.surge.students import StudentStats
-
-LAMBDA_GB_SECOND_USD = PRICE_PER_GB_SECOND
-LAMBDA_REQUEST_USD = PRICE_PER_REQUEST
 
 
 @dataclass
@@ -65,6 +62,19 @@ def _server(run: RunOutcome, key: str) -> str:
     return "n/a" if value is None else f"{value * 1000:.1f}"
 
 
+def lambda_cost(run: RunOutcome) -> float:
+    """The run's Lambda bill at list prices: the dispatcher's metered dollars (REPORT-line
+    ``Billed Duration`` × memory, which includes on-demand cold-start init as AWS bills it, plus
+    requests), or, if that counter is missing, the metered GB-seconds priced here with one
+    request per spilled batch of 10."""
+    metered = run.final("lambda_cost")
+    estimate = (
+        run.final("lambda_gb_s") * LIST_PRICES.gb_second
+        + run.final("spilled") / 10 * LIST_PRICES.request
+    )
+    return max(metered, estimate)
+
+
 def summary_table(runs: list[RunOutcome]) -> str:
     header = (
         "| run | acknowledged | ack p50 / p95 / p99 (ms), API | ack p50 / p95 / p99 (ms), "
@@ -78,11 +88,7 @@ def summary_table(runs: list[RunOutcome]) -> str:
         acks = np.array(run.stats.ack_latencies) * 1000
         total = max(1, run.audit.graded)
         lam = run.audit.graded_by.get("lambda", 0)
-        cost = (
-            run.final("lambda_gb_s") * LAMBDA_GB_SECOND_USD
-            + run.final("spilled") / 10 * LAMBDA_REQUEST_USD
-        )
-        cost = max(cost, run.final("lambda_cost"))
+        cost = lambda_cost(run)
         server = " / ".join(_server(run, k) for k in ("p50", "p95", "p99"))
         client = " / ".join(_pct(acks, q) for q in (50, 95, 99))
         graded = " / ".join(_pct(ttg, q) for q in (50, 95, 99))
@@ -204,9 +210,9 @@ def write_report(runs: list[RunOutcome], out: Path, notes: list[str]) -> Path:
         "(request sent → 202 read), which also includes the load generator's own scheduling "
         "delays, since it shares this machine's two cores with everything else.",
         "",
-        "Lambda cost at list prices (x86, us-east-1): $0.0000166667 per GB-second and $0.20 per "
-        "million requests; the local Lambda service meters GB-seconds from each invocation's "
-        "duration and configured memory, as AWS bills them.",
+        lambda_prices_note() + " The local Lambda service's REPORT lines bill each "
+        "invocation's duration plus, on an on-demand cold start, its Init Duration, at the "
+        "configured memory, as AWS bills them; the dispatcher meters those.",
         "",
         "## Plots",
         "",
