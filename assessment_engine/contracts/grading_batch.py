@@ -37,7 +37,10 @@ class GradingBatch(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    items: list[dict[str, JsonValue]] = Field(min_length=1)
+    items: list[dict[str, JsonValue]] = Field(
+        description="May be empty: an empty batch grades nothing and answers empty lists (a "
+        "cheap warm-up or smoke invoke, as in docs/local-lambda.md)."
+    )
 
 
 class ItemResult(BaseModel):

@@ -133,5 +133,9 @@ class LocalLambdaSettings(BaseSettings):
     event_retry_delay: float = Field(default=1.0, ge=0, description="Async retry delay (s).")
     event_max_retries: int = Field(default=2, ge=0, le=2)
     echo_logs: bool = Field(default=False, description="Copy function logs to stderr.")
-    sync_payload_limit: int = 6 * 1024 * 1024
-    async_payload_limit: int = 256 * 1024
+    sync_payload_limit: int = Field(
+        default=6 * 1024 * 1024, description="RequestResponse body limit (Lambda: 6 MB)."
+    )
+    async_payload_limit: int = Field(
+        default=1024 * 1024, description="Event body limit (Lambda: 1 MB since October 2025)."
+    )

@@ -30,6 +30,7 @@ from overflow_functions.local_lambda.errors import (
 )
 from overflow_functions.local_lambda.pool import FunctionPool, ProvisionedConfig, Registry
 from overflow_functions.local_lambda.wire import (
+    CodeIdentity,
     error_response,
     function_configuration,
     json_ok,
@@ -110,7 +111,7 @@ class ControlPlane:
                 f"Function not found: {self.registry.arn(pool.function.name, qualifier)}"
             )
         arn = self.registry.arn(pool.function.name, None if version == LATEST else qualifier)
-        return function_configuration(pool.function, arn, version)
+        return function_configuration(pool.function, arn, version, pool.code)
 
     @_edge
     async def get_function(self, request: web.Request) -> web.Response:
@@ -150,7 +151,7 @@ class ControlPlane:
         reserved = reserved_keys_error(environment)
         if reserved is not None:
             raise InvalidParameterValueError(reserved)
-        code_dir = self._code_dir(name, body.get("Code") or {})
+        code_dir, code = self._code_dir(name, body.get("Code") or {})
         try:
             function = FunctionConfig(
                 name=name,
@@ -164,15 +165,15 @@ class ControlPlane:
             )
         except (ValidationError, ValueError) as exc:
             raise InvalidParameterValueError(str(exc).splitlines()[0]) from exc
-        pool = self.registry.add(function)
+        pool = self.registry.add(function, code)
         return json_ok(self._function_doc(pool, None), status=201)
 
-    def _code_dir(self, name: str, code: dict[str, Any]) -> Path:
+    def _code_dir(self, name: str, code: dict[str, Any]) -> tuple[Path, CodeIdentity | None]:
         if code.get("S3Bucket") in LOCAL_CODE_BUCKETS:
             path = Path(str(code.get("S3Key", "")))
             if not path.is_absolute() or not path.is_dir():
                 raise InvalidParameterValueError(f"Local code directory not found: {path}")
-            return path
+            return path, CodeIdentity.of_directory(path)
         if "ZipFile" in code:
             try:
                 data = base64.b64decode(code["ZipFile"], validate=True)
@@ -181,7 +182,7 @@ class ControlPlane:
                     _safe_extract(archive, target)
             except (binascii.Error, zipfile.BadZipFile) as exc:
                 raise InvalidParameterValueError("Could not unzip uploaded file.") from exc
-            return target
+            return target, CodeIdentity.of_zip(data)
         raise InvalidParameterValueError(
             "Code must be a ZipFile or a local directory (S3Bucket='hot-reload', S3Key=<dir>)."
         )

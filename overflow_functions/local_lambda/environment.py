@@ -14,7 +14,6 @@ import contextlib
 import functools
 import importlib.util
 import json
-import math
 import os
 import signal
 import time
@@ -26,6 +25,7 @@ from typing import Literal
 
 from aiohttp import web
 
+from assessment_engine.overflow.cost import billed_ms
 from overflow_functions.local_lambda.config import (
     RESERVED_ENVIRONMENT,
     FunctionConfig,
@@ -223,7 +223,11 @@ class ExecutionEnvironment:
             function_arn=function_arn,
             future=loop.create_future(),
         )
-        init_ms = self.init_duration_ms if self.invocations == 0 else None
+        # Lambda reports (and, since 1 August 2025, bills) the init phase on the invoke that
+        # cold-started an on-demand environment; provisioned environments initialised ahead of
+        # time and their init is covered by the provisioned-concurrency charge.
+        first = self.invocations == 0
+        init_ms = self.init_duration_ms if first and not self.provisioned else None
         self.invocations += 1
         invocation.logs.append(f"START RequestId: {request_id} Version: {self.version}\n")
         started = time.monotonic()
@@ -257,7 +261,7 @@ class ExecutionEnvironment:
     ) -> str:
         line = (
             f"REPORT RequestId: {request_id}\tDuration: {duration_ms:.2f} ms\t"
-            f"Billed Duration: {math.ceil(duration_ms)} ms\t"
+            f"Billed Duration: {billed_ms(duration_ms, init_ms)} ms\t"
             f"Memory Size: {self.function.memory_size} MB\t"
             f"Max Memory Used: {self.peak_rss_bytes() // (1024 * 1024)} MB"
         )

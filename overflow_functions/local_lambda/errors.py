@@ -5,7 +5,7 @@
     ├── ProvisionedConfigNotFoundError  404 ProvisionedConcurrencyConfigNotFoundException
     ├── InvalidParameterValueError      400 InvalidParameterValueException: fix the request
     ├── InvalidRequestContentError      400 InvalidRequestContentException: payload is not JSON
-    ├── RequestTooLargeError            413 RequestTooLargeException: payload above the limit
+    ├── RequestTooLargeError            413 RequestEntityTooLargeException: payload above the limit
     ├── ResourceConflictError           409 ResourceConflictException: e.g. function exists
     └── ThrottledError                  429 TooManyRequestsException (+ ``Reason``): retry later
 
@@ -51,7 +51,11 @@ class InvalidRequestContentError(LocalLambdaError):
 
 
 class RequestTooLargeError(LocalLambdaError):
-    code = "RequestTooLargeException"
+    """Invoke body above the invocation type's limit. AWS answers ``RequestEntityTooLargeException``
+    (not botocore's modeled ``RequestTooLargeException``), so botocore raises a plain
+    ``ClientError`` whose ``Error.Code`` is that name."""
+
+    code = "RequestEntityTooLargeException"
     status = 413
     message_key = "message"
 

@@ -60,6 +60,17 @@ def _parse_payload(body: bytes) -> bytes:
     return body
 
 
+async def _read_body(request: web.Request) -> bytes:
+    """The body, or RequestEntityTooLargeException above the server's own read bound."""
+    try:
+        return await request.read()
+    except web.HTTPRequestEntityTooLarge as exc:
+        raise RequestTooLargeError(
+            f"{request.content_length or 'Oversized'} byte payload is too large for the "
+            f"{request.headers.get('X-Amz-Invocation-Type', 'RequestResponse')} invocation type"
+        ) from exc
+
+
 def _client_context(header: str | None) -> str | None:
     if not header:
         return None
@@ -92,19 +103,25 @@ class InvokeApi:
                 name, _ = split(request.match_info["name"], None)
                 self.metrics.throttles.labels(name, exc.reason).inc()
             return error_response(exc)
+        except (asyncio.CancelledError, web.HTTPException):
+            raise
+        except Exception:  # the service itself failed: Lambda's ServiceException, never a 5xx page
+            log.exception("invoke failed inside the local Lambda service")
+            return error_response(LocalLambdaError("The service failed to run the invocation."))
 
     async def _invoke(self, request: web.Request) -> web.Response:
         invocation_type = request.headers.get("X-Amz-Invocation-Type", "RequestResponse")
         if invocation_type not in INVOCATION_TYPES:
             raise InvalidParameterValueError(f"Unsupported InvocationType: {invocation_type}")
         target = _resolve(self.registry, request.match_info["name"], request.query.get("Qualifier"))
-        body = await request.read()
+        body = await _read_body(request)
         limit = self.registry.settings.sync_payload_limit
         if invocation_type == "Event":
             limit = self.registry.settings.async_payload_limit
         if len(body) > limit:
             raise RequestTooLargeError(
-                f"Request must be smaller than {limit} bytes for the InvokeFunction operation"
+                f"{len(body)} byte payload is too large for the {invocation_type} invocation "
+                f"type (limit {limit} bytes)"
             )
         payload = _parse_payload(body)
         if invocation_type == "DryRun":
@@ -129,7 +146,7 @@ class InvokeApi:
     async def invoke_async(self, request: web.Request) -> web.Response:
         try:
             target = _resolve(self.registry, request.match_info["name"], None)
-            payload = _parse_payload(await request.read())
+            payload = _parse_payload(await _read_body(request))
         except LocalLambdaError as exc:
             return error_response(exc)
         self._queue_event(target, payload)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import time
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ from overflow_functions.local_lambda.errors import (
     ThrottledError,
 )
 from overflow_functions.local_lambda.metrics import ServiceMetrics
+from overflow_functions.local_lambda.wire import CodeIdentity, last_modified
 
 RESERVED_REASON = "ReservedFunctionConcurrentInvocationLimitExceeded"
 ACCOUNT_REASON = "ConcurrentInvocationLimitExceeded"
@@ -55,8 +57,11 @@ class FunctionPool:
         settings: LocalLambdaSettings,
         metrics: ServiceMetrics,
         registry: Registry,
+        code: CodeIdentity | None = None,
     ) -> None:
         self.function = function
+        self._code = code
+        self._created = last_modified()
         self.settings = settings
         self.metrics = metrics
         self.registry = registry
@@ -65,6 +70,15 @@ class FunctionPool:
         self.starting = 0
         self.provisioned: dict[str, ProvisionedConfig] = {}
         self._background: set[asyncio.Task[None]] = set()
+
+    @property
+    def code(self) -> CodeIdentity:
+        """CodeSha256/CodeSize/LastModified, fixed when the function was created (computed once
+        on first use for a function loaded from a directory)."""
+        if self._code is None:
+            found = CodeIdentity.of_directory(self.function.code_dir)
+            self._code = dataclasses.replace(found, last_modified=self._created)
+        return self._code
 
     @property
     def in_use(self) -> int:
@@ -267,10 +281,10 @@ class Registry:
         self.metrics = metrics
         self.pools: dict[str, FunctionPool] = {}
 
-    def add(self, function: FunctionConfig) -> FunctionPool:
+    def add(self, function: FunctionConfig, code: CodeIdentity | None = None) -> FunctionPool:
         if function.name in self.pools:
             raise ResourceConflictError(f"Function already exist: {function.name}")
-        pool = FunctionPool(function, self.settings, self.metrics, self)
+        pool = FunctionPool(function, self.settings, self.metrics, self, code)
         self.pools[function.name] = pool
         return pool
 
