@@ -12,7 +12,16 @@ from datetime import UTC, datetime
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictFloat,
+    StrictInt,
+    field_validator,
+    model_validator,
+)
 
 ReleasePolicy = Literal["immediately", "after_close", "manual"]
 AttemptStatus = Literal["in_progress", "paused", "submitted", "terminated"]
@@ -41,8 +50,9 @@ def validate_zone(name: str) -> str:
 class Accommodation(_Model):
     """Per-student extra time: the limit is multiplied, then ``extra_seconds`` are added."""
 
-    time_multiplier: float = Field(default=1.0, ge=1.0, le=10.0)
-    extra_seconds: int = Field(default=0, ge=0, le=7 * 86_400)
+    # Strict: a JSON boolean is no number (``extra_seconds: false`` is refused, not 0).
+    time_multiplier: StrictFloat = Field(default=1.0, ge=1.0, le=10.0)
+    extra_seconds: StrictInt = Field(default=0, ge=0, le=7 * 86_400)
 
 
 NO_ACCOMMODATION = Accommodation()
@@ -52,7 +62,7 @@ class QuestionPool(_Model):
     """Draw ``draw`` questions at random (per attempt seed) from ``question_ids``."""
 
     question_ids: tuple[str, ...] = Field(min_length=1)
-    draw: int = Field(ge=1)
+    draw: StrictInt = Field(ge=1)
 
     @model_validator(mode="after")
     def _draw_fits(self) -> QuestionPool:
