@@ -111,14 +111,15 @@ CHAOS_COLORS = {
 
 def draw_chaos(ax: Axes, chaos: ChaosLog | None, *, label_y: float = 0.98) -> None:
     """Draw the kills over a time plot: a solid line at each kill -9, a dashed one at the
-    restart, the span until the component answered its health check again shaded, and the
-    component's name at the top."""
+    restart, a bar along the bottom until the component answered its health check again, and
+    the component's name at the top."""
     if chaos is None:
         return
     for event in chaos.events:
         color = CHAOS_COLORS.get(event.component, "grey")
         end = event.recovered_at if event.recovered_at is not None else ax.get_xlim()[1]
-        ax.axvspan(event.killed_at, end, color=color, alpha=0.18, lw=0)
+        # down time as a bar along the bottom, apart from the overflow shading
+        ax.axvspan(event.killed_at, end, ymin=0, ymax=0.06, color=color, alpha=0.8, lw=0)
         ax.axvline(event.killed_at, color=color, lw=1.2)
         if event.restarted_at is not None:
             ax.axvline(event.restarted_at, color=color, lw=0.8, ls="--")

@@ -149,11 +149,10 @@ async def execute(cfg: RunConfig, workdir: Path, render: Render) -> RunOutcome:
             _sample_loop(sampler, timeline, t0, stop, lambda _s: show())
         )
         if cfg.chaos:
-            # kills from 30 % of the exam to the end of the grace period: the autosaves, the
-            # deadline rush and the spill to Lambda all meet a dying component
-            monkey = ChaosMonkey(
-                stack, cfg.chaos_seed, t0, 0.3 * cfg.duration_s, cfg.duration_s + cfg.grace_s
-            )
+            # kills from a quarter into the exam to its deadline: the autosaves, the deadline
+            # rush and the spill to Lambda all meet a dying component (a kill that waits for the
+            # previous recovery may land in the grace period or the drain)
+            monkey = ChaosMonkey(stack, cfg.chaos_seed, t0, 0.25 * cfg.duration_s, cfg.duration_s)
             chaos_task = asyncio.create_task(monkey.run())
         questions = {q.id: q for q in surge_questions(cfg.include_code)}
         swarm = StudentSwarm(stack.api_url, exam_id, questions, SOLUTIONS, stats, seed=cfg.seed)
