@@ -65,6 +65,8 @@ class Stack:
     prometheus: PrometheusServer | None = None
     pages: PagesStack | None = None
     ports: dict[str, int] = field(default_factory=dict)
+    # Prometheus's scrape jobs (name -> targets), to restart it with the same config
+    prometheus_jobs: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def api_url(self) -> str:
@@ -267,6 +269,7 @@ def _start(stack: Stack) -> None:
     }
     if config.overflow:
         jobs["dispatcher"] = [f"127.0.0.1:{ports['dispatcher_metrics']}"]
+    stack.prometheus_jobs = jobs
     stack.prometheus = start_prometheus(workdir / "prometheus", jobs, scrape_interval="1s")
     wait_for_port("127.0.0.1", ports["lambda"], 30)
     wait_for_port("127.0.0.1", ports["api"], 30)
