@@ -17,7 +17,6 @@ from pydantic import (
     ConfigDict,
     Field,
     StrictBool,
-    StrictInt,
     field_validator,
 )
 
@@ -25,8 +24,10 @@ from assessment_engine.api.auth import Role
 from assessment_engine.exams.models import (
     Accommodation,
     AttemptStatus,
+    JsonInt,
     QuestionPool,
     ReleasePolicy,
+    json_number,
     validate_zone,
 )
 from assessment_engine.exams.regrade import ScoreChange
@@ -69,7 +70,9 @@ Instant = Annotated[
     ),
 ]
 _INSTANT = "RFC 3339 instant with an offset, 2000-01-01T00:00:00Z to before 2100-01-01T00:00:00Z."
-Seconds = StrictInt  # JSON integers only: booleans and numeric strings are refused
+Seconds = JsonInt  # JSON integers only: booleans and numeric strings are refused
+# Constraints inside the type: on ``JsonInt | None`` a field's ge/le would not reach the schema.
+LimitSeconds = Annotated[int, Field(ge=1, le=7 * 86_400), BeforeValidator(json_number)]
 
 
 class ExamCreate(_In):
@@ -83,7 +86,7 @@ class ExamCreate(_In):
     opens_at: Instant = Field(description=_INSTANT)
     closes_at: Instant = Field(description=_INSTANT)
     display_timezone: str = Field(default="UTC", description="IANA zone; display only.")
-    time_limit_seconds: Seconds | None = Field(default=None, ge=1, le=7 * 86_400)
+    time_limit_seconds: LimitSeconds | None = None
     grace_seconds: Seconds = Field(default=0, ge=0, le=86_400)
     pools: list[QuestionPool] = Field(default_factory=list)
     shuffle_questions: StrictBool = True
@@ -91,7 +94,7 @@ class ExamCreate(_In):
     roster: list[str] = Field(default_factory=list, max_length=100_000)
     accommodations: dict[str, Accommodation] = Field(default_factory=dict)
     release_policy: ReleasePolicy = "after_close"
-    expected_candidates: StrictInt = Field(default=0, ge=0, le=10_000_000)
+    expected_candidates: JsonInt = Field(default=0, ge=0, le=10_000_000)
 
     @field_validator("display_timezone")
     @classmethod
@@ -124,13 +127,13 @@ class ExamPatch(_In):
     display_timezone: str | None = Field(
         default=None, description="IANA zone; null resets it to UTC."
     )
-    time_limit_seconds: Seconds | None = Field(
-        default=None, ge=1, le=7 * 86_400, description="null: no time limit."
+    time_limit_seconds: LimitSeconds | None = Field(
+        default=None, description="null: no time limit."
     )
     grace_seconds: Seconds = _optional(ge=0, le=86_400)
     roster: list[str] = _optional(max_length=100_000)
     release_policy: ReleasePolicy = _optional()
-    expected_candidates: StrictInt = _optional(ge=0, le=10_000_000)
+    expected_candidates: JsonInt = _optional(ge=0, le=10_000_000)
 
     @field_validator("display_timezone")
     @classmethod
@@ -157,7 +160,7 @@ class RegradeCreate(_In):
 
 
 class AutosaveBody(_In):
-    seq: StrictInt = Field(ge=0, le=2**53, description="Client sequence number; must increase.")
+    seq: JsonInt = Field(ge=0, le=2**53, description="Client sequence number; must increase.")
     answer: Any = Field(description="The response in the question type's JSON shape.")
 
 
@@ -172,7 +175,7 @@ class DevTokenRequest(_In):
     sub: str = Field(min_length=1, max_length=200)
     role: Role
     org: str = ""
-    ttl_seconds: Seconds | None = Field(default=None, ge=1, le=7 * 86_400)
+    ttl_seconds: LimitSeconds | None = None
 
 
 class DevToken(BaseModel):

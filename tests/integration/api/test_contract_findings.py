@@ -180,3 +180,16 @@ async def test_authentication_comes_before_the_body(api: Api) -> None:
         headers={**_proctor(api), "Content-Type": "application/json"},
     )
     assert (malformed.status_code, malformed.json()["code"]) == (422, "validation_error")
+
+
+async def test_openapi_constraints_are_json_schema_keywords(api: Api) -> None:
+    """Found by schemathesis: ``JsonInt | None`` with ``Field(ge=1)`` documented ``ge``/``le``
+    (no JSON Schema keywords) instead of minimum/maximum, so 0 looked valid."""
+    import json
+    import re
+
+    text = json.dumps(api.app.openapi())
+    assert re.findall(r'"(?:ge|le|gt|lt)":', text) == []
+    schema = api.app.openapi()["components"]["schemas"]["ExamPatch"]["properties"]
+    integer = next(a for a in schema["time_limit_seconds"]["anyOf"] if a.get("type") == "integer")
+    assert integer["minimum"] == 1
