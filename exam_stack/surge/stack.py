@@ -12,6 +12,7 @@ capacity instead of competing for the same core; the API, Redis and Prometheus f
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import sys
 from dataclasses import dataclass, field
@@ -253,6 +254,9 @@ def _start(stack: Stack) -> None:
     api_env = {
         "ASSESSMENT_REDIS_URL": redis_url,
         "ASSESSMENT_DEV_ISSUER": "true",
+        # One development key for the run: an API restarted by the supervisor (or --chaos)
+        # must still accept the tokens the students were given before it died.
+        "ASSESSMENT_DEV_ISSUER_SECRET": secrets.token_hex(32),
         "ASSESSMENT_ADMISSION_RATE_PER_SECOND": "500",
         "ASSESSMENT_ADMISSION_BURST": "500",
         **api_auth,
