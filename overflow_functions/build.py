@@ -37,7 +37,7 @@ WHOLE_PACKAGES = ("assessment_engine.sandbox",)
 """Packages that run some of their own files by path (``python _child.py``): copied whole."""
 PACKAGE_DATA = {"assessment_engine.grading.qti": ("templates/*.xml",)}
 """Data files read with ``importlib.resources`` (the QTI templates): copied with their package."""
-RUNTIME_PROVIDED = {"boto3", "botocore", "s3transfer", "jmespath", "urllib3"}
+RUNTIME_PROVIDED = {"boto3", "botocore", "s3transfer", "jmespath", "urllib3", "snapshot-restore-py"}
 EXTRAS = {"aws-lambda-powertools": "[tracer]"}
 
 
@@ -158,7 +158,7 @@ def _requirements(top_levels: set[str]) -> list[str]:
     names: set[str] = set()
     for top in top_levels:
         for dist in distributions.get(top, []):
-            if dist.lower() not in RUNTIME_PROVIDED:
+            if dist.replace("_", "-").lower() not in RUNTIME_PROVIDED:
                 names.add(dist.replace("_", "-").lower())
     return sorted(f"{n}{EXTRAS.get(n, '')}=={importlib.metadata.version(n)}" for n in names)
 

@@ -17,6 +17,11 @@ echo "==> tsc (web pages, type-check)"; (cd platform_services/web/frontend && np
 echo "==> kube-apiserver + etcd for tests/kube"
 EXAM_KUBE_BIN="$(bash "$ROOT/scripts/build-kube-control-plane.sh")"
 export EXAM_KUBE_BIN
+# The Prometheus Operator's CRDs (PodMonitor, PrometheusRule) for the manifests' dry run,
+# generated from its Go API module with controller-gen (seconds; cached like the binaries).
+echo "==> Prometheus Operator CRDs for tests/kube"
+EXAM_PROMETHEUS_CRDS="$(bash "$ROOT/scripts/build-prometheus-operator-crds.sh")"
+export EXAM_PROMETHEUS_CRDS
 # Reproducible property tests: the fixed "ci" hypothesis profile (tests/conftest.py) unless asked.
 export HYPOTHESIS_PROFILE="${HYPOTHESIS_PROFILE:-ci}"
 echo "==> pytest (hypothesis profile: $HYPOTHESIS_PROFILE)"; python -m pytest "$@"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from typing import Any
 
 import redis.asyncio as aioredis
 from fastapi import FastAPI
@@ -17,7 +18,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from assessment_engine.api.auth import build_verifier
 from assessment_engine.api.context import AppContext, Clock, utc_clock
-from assessment_engine.api.errors import documented, install_error_handlers
+from assessment_engine.api.errors import annotate_openapi, documented, install_error_handlers
 from assessment_engine.api.middleware import BodySizeLimitMiddleware, MetricsMiddleware
 from assessment_engine.api.routes import dev, grading, me, ops, proctor, schedule, student
 from assessment_engine.api.services.sweeper import run_sweeper
@@ -64,6 +65,13 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.context = context
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = annotate_openapi(FastAPI.openapi(app))
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     app.state.verifier = build_verifier(settings)
     install_error_handlers(app)
     # Every /v1 route can answer 422 (parameters, bodies) and 503 (storage) with ErrorBody;

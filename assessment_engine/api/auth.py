@@ -260,6 +260,20 @@ class require_roles:  # noqa: N801 - used like a function: Depends(require_roles
         return principal
 
 
+async def authenticate_route(request: Request) -> None:
+    """Run the matched route's role guard now (raises 401/403), for refusals that FastAPI
+    makes before dependencies run (an undecodable body): authentication comes first."""
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    pending = list(getattr(dependant, "dependencies", []))
+    while pending:
+        dependency = pending.pop()
+        if isinstance(dependency.call, require_roles):
+            await dependency.call(request)
+            return
+        pending.extend(dependency.dependencies)
+
+
 def ensure_owner(principal: Principal, owner: str) -> None:
     """Proctors act only on their own exams; admins and services on all."""
     if principal.role in ("admin", "service"):

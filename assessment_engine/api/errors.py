@@ -11,6 +11,7 @@ material.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -20,6 +21,7 @@ from pydantic import BaseModel, Field
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from assessment_engine.exams import errors as rules
 from assessment_engine.exams.admission import retry_after_header
@@ -115,6 +117,43 @@ def _clean_validation(errors: Any) -> list[dict[str, Any]]:
     ]
 
 
+def _path_regex(template: str) -> re.Pattern[str]:
+    parts = re.split(r"(\{[^}]+\})", template)
+    return re.compile(
+        "^" + "".join("[^/]+" if p.startswith("{") else re.escape(p) for p in parts) + "$"
+    )
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method of the path (Starlette's 405 names only the first route that matched):
+    the OpenAPI document's operations of the path, and the undocumented routes' methods."""
+    path = request.url.path
+    methods: set[str] = set()
+    for template, operations in request.app.openapi().get("paths", {}).items():
+        if _path_regex(template).match(path):
+            methods.update(m.upper() for m in operations)
+    for route in request.app.router.routes:
+        match, _ = route.matches({**request.scope, "method": "\0"})
+        if match is Match.PARTIAL:
+            methods.update(getattr(route, "methods", None) or ())
+    return ", ".join(sorted(methods))
+
+
+async def _refused_before_dependencies(request: Request) -> ApiError | None:
+    """The 401/403 a request would get, for refusals made before dependencies run."""
+    from assessment_engine.api.auth import authenticate_route  # auth imports this module
+
+    try:
+        await authenticate_route(request)
+    except ApiError as denied:
+        return denied
+    return None
+
+
+def _undecodable(errors: Any) -> bool:
+    return any(e.get("type") == "json_invalid" for e in errors)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     async def api_error(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, ApiError)
@@ -128,17 +167,22 @@ def install_error_handlers(app: FastAPI) -> None:
         assert isinstance(exc, storage.StorageError)
         return _response(from_storage(exc))
 
-    async def validation_error(_: Request, exc: Exception) -> JSONResponse:
+    async def validation_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
+        if _undecodable(exc.errors()) and (denied := await _refused_before_dependencies(request)):
+            return _response(denied)
         details = {"errors": _clean_validation(exc.errors())}
         return _response(ApiError(422, "validation_error", "the request is invalid", details))
 
-    async def http_error(_: Request, exc: Exception) -> JSONResponse:
+    async def http_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
+        if exc.status_code == 400 and (denied := await _refused_before_dependencies(request)):
+            return _response(denied)
         code = _STATUS_CODES.get(exc.status_code, f"http_{exc.status_code}")
-        return _response(
-            ApiError(exc.status_code, code, str(exc.detail), headers=dict(exc.headers or {}))
-        )
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = _allowed_methods(request)
+        return _response(ApiError(exc.status_code, code, str(exc.detail), headers=headers))
 
     async def redis_down(_: Request, exc: Exception) -> JSONResponse:
         return _response(
@@ -166,6 +210,7 @@ def install_error_handlers(app: FastAPI) -> None:
 def documented(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses`` entry: these error statuses carry ``ErrorBody``."""
     descriptions = {
+        400: "Undecodable request body (not UTF-8 JSON text); ``bad_request``.",
         401: "Missing, invalid or expired bearer token (WWW-Authenticate set).",
         403: "Wrong role, not the owner, or not on the roster.",
         404: "Not found (or not visible to the caller).",
@@ -176,3 +221,28 @@ def documented(*statuses: int) -> dict[int | str, dict[str, Any]]:
         503: "Storage unavailable; retry.",
     }
     return {s: {"model": ErrorBody, "description": descriptions.get(s, "Error.")} for s in statuses}
+
+
+BEARER = {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}
+
+
+def annotate_openapi(document: dict[str, Any]) -> dict[str, Any]:
+    """What the route declarations cannot say: every ``/v1`` operation (but the development
+    issuer's) needs the bearer token and may be denied (401, 403); every operation with a body
+    may get 400 ``bad_request`` for an undecodable one."""
+    descriptions = documented(400, 401, 403)
+    error = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
+    document.setdefault("components", {}).setdefault("securitySchemes", {}).update(BEARER)
+    for path, operations in document.get("paths", {}).items():
+        guarded = path.startswith("/v1/") and not path.startswith("/v1/dev/")
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            needed = ([401, 403] if guarded else []) + ([400] if "requestBody" in operation else [])
+            for status in needed:
+                responses.setdefault(
+                    str(status),
+                    {"description": descriptions[status]["description"], "content": error},
+                )
+            if guarded:
+                operation["security"] = [{"bearerAuth": []}]
+    return document

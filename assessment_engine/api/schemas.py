@@ -6,17 +6,28 @@ proctor-only question bank upload bodies.
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any, Literal
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    field_validator,
+)
 
 from assessment_engine.api.auth import Role
 from assessment_engine.exams.models import (
     Accommodation,
     AttemptStatus,
+    JsonInt,
     QuestionPool,
     ReleasePolicy,
+    json_number,
     validate_zone,
 )
 from assessment_engine.exams.regrade import ScoreChange
@@ -29,6 +40,41 @@ class _In(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+
+
+def _rfc3339_text(value: Any) -> Any:
+    """Only a string is a date-time (a number would be read as seconds since 1970)."""
+    if not isinstance(value, str):
+        raise ValueError("an RFC 3339 date-time string with an offset is required")
+    return value
+
+
+def _in_range(value: datetime) -> datetime:
+    if not EARLIEST <= value < LATEST:
+        raise ValueError("the instant must be from 2000-01-01T00:00:00Z to before 2100")
+    return value
+
+
+# An exam's instants: RFC 3339 text with an offset, from 2000 to before 2100 (UTC).
+Instant = Annotated[
+    AwareDatetime,
+    BeforeValidator(_rfc3339_text),
+    AfterValidator(_in_range),
+    Field(
+        json_schema_extra={
+            "formatMinimum": "2000-01-01T00:00:00Z",
+            "formatExclusiveMaximum": "2100-01-01T00:00:00Z",
+        }
+    ),
+]
+_INSTANT = "RFC 3339 instant with an offset, 2000-01-01T00:00:00Z to before 2100-01-01T00:00:00Z."
+Seconds = JsonInt  # JSON integers only: booleans and numeric strings are refused
+# Constraints inside the type: on ``JsonInt | None`` a field's ge/le would not reach the schema.
+LimitSeconds = Annotated[int, Field(ge=1, le=7 * 86_400), BeforeValidator(json_number)]
+
+
 class ExamCreate(_In):
     title: str = Field(min_length=1, max_length=300)
     bank: str = Field(
@@ -37,18 +83,18 @@ class ExamCreate(_In):
         " base64 with format qti-package.",
     )
     format: BankFormat = "auto"
-    opens_at: AwareDatetime = Field(description="UTC instant (an offset is required).")
-    closes_at: AwareDatetime
+    opens_at: Instant = Field(description=_INSTANT)
+    closes_at: Instant = Field(description=_INSTANT)
     display_timezone: str = Field(default="UTC", description="IANA zone; display only.")
-    time_limit_seconds: int | None = Field(default=None, ge=1, le=7 * 86_400)
-    grace_seconds: int = Field(default=0, ge=0, le=86_400)
+    time_limit_seconds: LimitSeconds | None = None
+    grace_seconds: Seconds = Field(default=0, ge=0, le=86_400)
     pools: list[QuestionPool] = Field(default_factory=list)
-    shuffle_questions: bool = True
-    shuffle_options: bool = True
+    shuffle_questions: StrictBool = True
+    shuffle_options: StrictBool = True
     roster: list[str] = Field(default_factory=list, max_length=100_000)
     accommodations: dict[str, Accommodation] = Field(default_factory=dict)
     release_policy: ReleasePolicy = "after_close"
-    expected_candidates: int = Field(default=0, ge=0, le=10_000_000)
+    expected_candidates: JsonInt = Field(default=0, ge=0, le=10_000_000)
 
     @field_validator("display_timezone")
     @classmethod
@@ -56,18 +102,43 @@ class ExamCreate(_In):
         return validate_zone(value)
 
 
-class ExamPatch(_In):
-    """Fields to change; omitted fields keep their value."""
+def _optional(**constraints: Any) -> Any:
+    """A PATCH field that may be omitted but is never null (null would clear nothing)."""
+    return Field(default=None, **constraints)
 
-    title: str | None = Field(default=None, min_length=1, max_length=300)
-    opens_at: AwareDatetime | None = None
-    closes_at: AwareDatetime | None = None
-    display_timezone: str | None = None
-    time_limit_seconds: int | None = Field(default=None, ge=1, le=7 * 86_400)
-    grace_seconds: int | None = Field(default=None, ge=0, le=86_400)
-    roster: list[str] | None = Field(default=None, max_length=100_000)
-    release_policy: ReleasePolicy | None = None
-    expected_candidates: int | None = Field(default=None, ge=0, le=10_000_000)
+
+def _no_null_defaults(schema: dict[str, Any]) -> None:
+    """Omitted-but-never-null fields: no ``default: null`` the type itself refuses."""
+    for prop in schema.get("properties", {}).values():
+        nullable = any(alt.get("type") == "null" for alt in prop.get("anyOf", []))
+        if prop.get("default", 0) is None and not nullable:
+            del prop["default"]
+
+
+class ExamPatch(_In):
+    """Fields to change; omitted fields keep their value. Only ``time_limit_seconds`` (null:
+    no limit) and ``display_timezone`` (null: back to UTC) may be null."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_no_null_defaults)
+
+    title: str = _optional(min_length=1, max_length=300)
+    opens_at: Instant = _optional(description=_INSTANT)
+    closes_at: Instant = _optional(description=_INSTANT)
+    display_timezone: str | None = Field(
+        default=None, description="IANA zone; null resets it to UTC."
+    )
+    time_limit_seconds: LimitSeconds | None = Field(
+        default=None, description="null: no time limit."
+    )
+    grace_seconds: Seconds = _optional(ge=0, le=86_400)
+    roster: list[str] = _optional(max_length=100_000)
+    release_policy: ReleasePolicy = _optional()
+    expected_candidates: JsonInt = _optional(ge=0, le=10_000_000)
+
+    @field_validator("display_timezone")
+    @classmethod
+    def _zone(cls, value: str | None) -> str:
+        return validate_zone("UTC" if value is None else value)
 
 
 class AccommodationChange(Accommodation):
@@ -79,7 +150,7 @@ class ActionBody(_In):
 
 
 class ExtendBody(ActionBody):
-    seconds: int = Field(ge=1, le=7 * 86_400)
+    seconds: Seconds = Field(ge=1, le=7 * 86_400)
 
 
 class RegradeCreate(_In):
@@ -89,7 +160,7 @@ class RegradeCreate(_In):
 
 
 class AutosaveBody(_In):
-    seq: int = Field(ge=0, le=2**53, description="Client sequence number; must increase.")
+    seq: JsonInt = Field(ge=0, le=2**53, description="Client sequence number; must increase.")
     answer: Any = Field(description="The response in the question type's JSON shape.")
 
 
@@ -104,7 +175,7 @@ class DevTokenRequest(_In):
     sub: str = Field(min_length=1, max_length=200)
     role: Role
     org: str = ""
-    ttl_seconds: int | None = Field(default=None, ge=1, le=7 * 86_400)
+    ttl_seconds: LimitSeconds | None = None
 
 
 class DevToken(BaseModel):

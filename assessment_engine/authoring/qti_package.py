@@ -11,6 +11,12 @@ the test's title is the exam's (items the test does not use are left out); other
 manifest order, titled by the manifest's
 organization. Every item file is imported with `authoring.qti.parse_qti`.
 
+Images the items reference by a relative path that the package holds (a graphic
+interaction's object, a gap image, a position object's stage, ``<img src>`` in stems, prompts,
+choices and hot-text content) are inlined as ``data:`` URIs (PNG, JPEG, GIF, WebP, SVG; at most
+``MAX_IMAGE_BYTES`` each), so the student page shows them without serving package files;
+other references are left as they are.
+
 Safe reading, checked before anything is decompressed and while decompressing: at most
 ``MAX_MEMBERS`` members and ``MAX_TOTAL_BYTES`` declared in all, ``MAX_MEMBER_BYTES`` per member
 (counted while inflating, so a zip bomb stops early), no member name that is absolute, holds
@@ -21,6 +27,7 @@ is ever written to disk: members are read by name. Problems are `QtiPackageError
 
 from __future__ import annotations
 
+import base64
 import io
 import posixpath
 import re
@@ -32,7 +39,7 @@ from xml.etree.ElementTree import Element
 
 from assessment_engine.authoring.errors import QtiError, QtiPackageError
 from assessment_engine.authoring.qti import parse_qti
-from assessment_engine.grading.models import Question
+from assessment_engine.grading.models import QtiChoice, QtiInteraction, QtiQuestion, Question
 from assessment_engine.grading.qti.errors import QtiInvalidItemError
 from assessment_engine.grading.qti.xml import parse_raw
 
@@ -47,7 +54,17 @@ TEST_TYPES = ("imsqti_test_xmlv2p1", "imsqti_test_xmlv2p2", "imsqti_test_xmlv3p0
 MAX_MEMBERS = 10_000
 MAX_MEMBER_BYTES = 20_000_000
 MAX_TOTAL_BYTES = 200_000_000
+MAX_IMAGE_BYTES = 2_000_000
+IMAGE_TYPES = {
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".gif": "image/gif",
+    ".webp": "image/webp",
+    ".svg": "image/svg+xml",
+}
 _DRIVE = re.compile(r"^[A-Za-z]:")
+_IMG_SRC = re.compile(r"""(<img\b[^>]*?\bsrc\s*=\s*)(["'])([^"']*)\2""", re.IGNORECASE)
 _XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
 
 
@@ -133,6 +150,60 @@ def resolve(base: str, href: str, where: str) -> str:
     return path
 
 
+class _Images:
+    """Package images by reference, as data URIs (relative to one item's directory)."""
+
+    def __init__(self, archive: zipfile.ZipFile, base: str) -> None:
+        self.archive, self.base = archive, base
+        self.names = set(archive.namelist())
+
+    def uri(self, ref: str) -> str:
+        mime = IMAGE_TYPES.get(posixpath.splitext(ref.split("#", 1)[0])[1].lower())
+        if mime is None or ref.startswith("data:"):
+            return ref
+        try:
+            path = resolve(self.base, ref, "image")
+        except QtiPackageError:
+            return ref  # an absolute URL or a path outside: left as the item wrote it
+        if path not in self.names or self.archive.getinfo(path).file_size > MAX_IMAGE_BYTES:
+            return ref
+        return f"data:{mime};base64,{base64.b64encode(_read(self.archive, path)).decode()}"
+
+    def html(self, text: str) -> str:
+        return _IMG_SRC.sub(lambda m: f"{m[1]}{m[2]}{self.uri(m[3])}{m[2]}", text)
+
+    def choice(self, c: QtiChoice) -> QtiChoice:
+        return c.model_copy(
+            update={"text": self.html(c.text), "image": self.uri(c.image) if c.image else None}
+        )
+
+    def interaction(self, i: QtiInteraction) -> QtiInteraction:
+        attributes = dict(i.attributes)
+        if isinstance(attributes.get("stageImage"), str):
+            attributes["stageImage"] = self.uri(str(attributes["stageImage"]))
+        image = i.image.model_copy(update={"data": self.uri(i.image.data)}) if i.image else None
+        return i.model_copy(
+            update={
+                "prompt": self.html(i.prompt),
+                "content": self.html(i.content),
+                "choices": tuple(self.choice(c) for c in i.choices),
+                "targets": tuple(self.choice(c) for c in i.targets),
+                "image": image,
+                "attributes": attributes,
+            }
+        )
+
+    def question(self, q: Question) -> Question:
+        if not isinstance(q, QtiQuestion):
+            return q
+        return q.model_copy(
+            update={
+                "text": self.html(q.text),
+                "interactions": tuple(self.interaction(i) for i in q.interactions),
+            }
+        )
+
+
 def _resources(manifest: Element) -> tuple[list[str], list[str], str | None]:
     """Item paths and test paths in manifest order, and the organization's title."""
     items: list[str] = []
@@ -178,7 +249,8 @@ def read_qti_package(data: bytes) -> QtiPackage:
         questions: list[Question] = []
         for path in dict.fromkeys(items):
             try:
-                questions.extend(parse_qti(_read(archive, path)))
+                images = _Images(archive, posixpath.dirname(path))
+                questions.extend(images.question(q) for q in parse_qti(_read(archive, path)))
             except QtiPackageError:
                 raise
             except QtiError as exc:

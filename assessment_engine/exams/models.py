@@ -9,10 +9,31 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
+
+
+def json_number(value: Any) -> Any:
+    """A JSON number only: a boolean or a numeric string is no number (``false`` is not 0)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("a JSON number is required")
+    return value
+
+
+JsonInt = Annotated[int, BeforeValidator(json_number)]
+"""A JSON integer (``3`` or ``3.0``, as JSON Schema's ``integer``); booleans and strings refused."""
+JsonFloat = Annotated[float, BeforeValidator(json_number)]
+"""A JSON number; booleans and strings refused."""
 
 ReleasePolicy = Literal["immediately", "after_close", "manual"]
 AttemptStatus = Literal["in_progress", "paused", "submitted", "terminated"]
@@ -41,8 +62,9 @@ def validate_zone(name: str) -> str:
 class Accommodation(_Model):
     """Per-student extra time: the limit is multiplied, then ``extra_seconds`` are added."""
 
-    time_multiplier: float = Field(default=1.0, ge=1.0, le=10.0)
-    extra_seconds: int = Field(default=0, ge=0, le=7 * 86_400)
+    # Strict: a JSON boolean is no number (``extra_seconds: false`` is refused, not 0).
+    time_multiplier: JsonFloat = Field(default=1.0, ge=1.0, le=10.0)
+    extra_seconds: JsonInt = Field(default=0, ge=0, le=7 * 86_400)
 
 
 NO_ACCOMMODATION = Accommodation()
@@ -52,7 +74,7 @@ class QuestionPool(_Model):
     """Draw ``draw`` questions at random (per attempt seed) from ``question_ids``."""
 
     question_ids: tuple[str, ...] = Field(min_length=1)
-    draw: int = Field(ge=1)
+    draw: JsonInt = Field(ge=1)
 
     @model_validator(mode="after")
     def _draw_fits(self) -> QuestionPool:

@@ -10,6 +10,12 @@ throttle, timeout or error it backs off (exponential, full jitter) and ``release
 the cluster; per-item failures are released individually. Every question type spills, code
 questions included (the function runs them in its sandbox on the rlimit layer and says so in
 the response's ``sandbox``, counted in ``overflow_sandbox_batches_total{layer}``).
+
+Reaction: the watcher wakes the loop the moment a notice changes the record (``wait_change``
+on its version, so a flip that lands between the loop's check and its wait is not lost), and the
+loop claims and invokes at once, without waiting for its next poll. Each spilling episode (from
+the loop first seeing ``overflow`` until it stops) logs ``first invoke after flip`` and ``first
+spilled result stored`` once and observes them in ``overflow_reaction_seconds{step}``.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ import logging
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -47,6 +54,17 @@ log = logging.getLogger(__name__)
 MODES = ("cluster", "overflow", "prewarm")
 
 
+@dataclass
+class Episode:
+    """One stretch of spilling: from the loop first seeing ``overflow`` until it stops."""
+
+    generation: int
+    noticed_at: float
+    """``time.monotonic()`` when the loop first saw the overflow decision."""
+    invoked: bool = False
+    stored: bool = False
+
+
 class Dispatcher:
     def __init__(
         self,
@@ -54,6 +72,7 @@ class Dispatcher:
         redis: Any,
         registry: CollectorRegistry | None = None,
         invoker: LambdaInvoker | None = None,
+        watcher: DecisionWatcher | None = None,
     ) -> None:
         self.settings = settings
         self.redis = redis
@@ -66,7 +85,7 @@ class Dispatcher:
         self.registry = registry or CollectorRegistry()
         self.metrics = OverflowMetrics(self.registry)
         self.grading_metrics = GradingMetrics(self.registry)
-        self.watcher = DecisionWatcher(
+        self.watcher = watcher or DecisionWatcher(
             redis, settings.queue, settings.on_missing, settings.poll_interval_s
         )
         self.invoker = invoker or LambdaInvoker(settings)
@@ -82,23 +101,28 @@ class Dispatcher:
         self._in_flight = 0
         self._slot_freed = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
+        self.episode: Episode | None = None
+        """The current spilling episode, None while not spilling."""
+        self.episodes = 0
 
     # ------------------------------------------------------------------- loop
     async def run(self, stop: asyncio.Event) -> None:
         """Dispatch until ``stop`` is set; then let in-flight batches finish."""
         watcher = asyncio.create_task(self.watcher.run(stop))
         try:
-            await self.watcher.refresh()
+            await self._first_read(stop)
             while not stop.is_set():
+                seen = self.watcher.version
                 record = self._spill_record()
+                self._track_episode(record)
                 if record is None:
                     await self._hand_back_claimed("not_spilling")
-                    await self._pause(stop, self.settings.poll_interval_s)
+                    await self._pause(stop, seen)
                     continue
                 limit = min(record.max_lambda_concurrency, self.settings.max_concurrency_cap)
                 if self._active >= limit:
                     self._slot_freed.clear()
-                    await self._pause(stop, self.settings.poll_interval_s, self._slot_freed)
+                    await self._pause(stop, seen, self._slot_freed)
                     continue
                 try:
                     jobs = await self.queue.claim(
@@ -109,7 +133,7 @@ class Dispatcher:
                     )
                 except (RedisConnectionError, RedisTimeoutError, OSError):
                     log.warning("claim failed; pausing", exc_info=True)
-                    await self._pause(stop, self.settings.poll_interval_s)
+                    await self._pause(stop, seen)
                     continue
                 if not jobs:
                     continue
@@ -118,7 +142,7 @@ class Dispatcher:
                     await self._hand_back_claimed("decision_changed")
                     continue
                 self._active += 1
-                self._start(self._run_batch(jobs, record))
+                self._start(self._run_batch(jobs, record, self.episode))
         finally:
             if self._tasks:
                 await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -145,6 +169,46 @@ class Dispatcher:
             self.metrics.released.labels(reason).inc(held)
             log.info("handed %d claimed jobs back to the cluster (%s)", held, reason)
 
+    async def _first_read(self, stop: asyncio.Event) -> None:
+        """Wait for the watcher's first read of the record (or ``stop``)."""
+        waits = [asyncio.create_task(stop.wait()), asyncio.create_task(self.watcher.started.wait())]
+        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        for task in waits:
+            task.cancel()
+
+    def _track_episode(self, record: DecisionRecord | None) -> None:
+        if record is None:
+            self.episode = None
+        elif self.episode is None:
+            self.episodes += 1
+            self.episode = Episode(record.generation, time.monotonic())
+            log.info(
+                "spilling started",
+                extra={"event": "spill_started", "generation": record.generation},
+            )
+
+    def _reached(self, episode: Episode | None, step: str) -> None:
+        """Log and observe the first invoke / first stored result of ``episode`` once."""
+        if episode is None:
+            return
+        if step == "first_invoke":
+            if episode.invoked:
+                return
+            episode.invoked = True
+        else:
+            if episode.stored:
+                return
+            episode.stored = True
+        elapsed = time.monotonic() - episode.noticed_at
+        self.metrics.reaction.labels(step).observe(elapsed)
+        message = (
+            "first invoke after flip" if step == "first_invoke" else ("first spilled result stored")
+        )
+        log.info(
+            message,
+            extra={"event": step, "generation": episode.generation, "after_s": round(elapsed, 4)},
+        )
+
     def _spill_record(self) -> DecisionRecord | None:
         """The record to act on if we should spill right now, else None."""
         mode, _reason = self.watcher.effective(datetime.now(UTC))
@@ -158,15 +222,20 @@ class Dispatcher:
         return record
 
     async def _pause(
-        self, stop: asyncio.Event, seconds: float, extra: asyncio.Event | None = None
+        self, stop: asyncio.Event, seen: int, extra: asyncio.Event | None = None
     ) -> None:
-        self.watcher.changed.clear()
-        waits = [asyncio.create_task(stop.wait()), asyncio.create_task(self.watcher.changed.wait())]
-        if extra is not None:
-            waits.append(asyncio.create_task(extra.wait()))
+        """Wait for a decision change since version ``seen``, ``extra``, ``stop``, the end of a
+        back-off, or at most the poll interval (expiry is a matter of time, not of notices)."""
+        seconds = self.watcher.poll_interval_s
         backing_off = self.backoff.wait_s(time.monotonic())
         if backing_off > 0:
             seconds = min(seconds, backing_off)
+        waits = [
+            asyncio.create_task(stop.wait()),
+            asyncio.create_task(self.watcher.wait_change(seen, seconds)),
+        ]
+        if extra is not None:
+            waits.append(asyncio.create_task(extra.wait()))
         await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
         for task in waits:
             task.cancel()
@@ -177,9 +246,11 @@ class Dispatcher:
         task.add_done_callback(self._tasks.discard)
 
     # ------------------------------------------------------------------ batch
-    async def _run_batch(self, jobs: Sequence[GradingJob], record: DecisionRecord) -> None:
+    async def _run_batch(
+        self, jobs: Sequence[GradingJob], record: DecisionRecord, episode: Episode | None
+    ) -> None:
         try:
-            await self.process_batch(jobs, record)
+            await self.process_batch(jobs, record, episode)
         except Exception:
             log.exception("batch failed unexpectedly; releasing its jobs to the cluster")
             with contextlib.suppress(Exception):
@@ -188,7 +259,9 @@ class Dispatcher:
             self._active -= 1
             self._slot_freed.set()
 
-    async def process_batch(self, jobs: Sequence[GradingJob], record: DecisionRecord) -> None:
+    async def process_batch(
+        self, jobs: Sequence[GradingJob], record: DecisionRecord, episode: Episode | None = None
+    ) -> None:
         """Grade ``jobs`` with one invoke; write results, release everything else."""
         works, jobs_by_sid = await self._load(jobs)
         if not works:
@@ -197,6 +270,7 @@ class Dispatcher:
         self._in_flight += 1
         self.metrics.in_flight.set(self._in_flight)
         heartbeat = asyncio.create_task(self._heartbeat(list(jobs_by_sid.values())))
+        self._reached(episode, "first_invoke")
         try:
             result = await self._invoke(function, record.qualifier, build_payload(works))
         except InvokeFailedError as exc:
@@ -223,6 +297,7 @@ class Dispatcher:
             outcome = "graded" if wrote else "duplicate"
             self.grading_metrics.graded.labels(outcome, "lambda").inc()
             if wrote:
+                self._reached(episode, "first_result")
                 latency = (datetime.now(UTC) - job.enqueued_at).total_seconds()
                 self.grading_metrics.latency.labels("lambda").observe(max(0.0, latency))
         for sid, error in split.failures.items():

@@ -64,3 +64,11 @@ class OverflowMetrics:
             ["mode"],
             registry=registry,
         )
+        self.reaction = Histogram(
+            "overflow_reaction_seconds",
+            "From the dispatcher first seeing an overflow decision to its first invoke "
+            "(step=first_invoke) and to its first spilled result stored (step=first_result).",
+            ["step"],
+            buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30),
+            registry=registry,
+        )

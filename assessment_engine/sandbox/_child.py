@@ -92,8 +92,13 @@ def _load_sibling(name: str) -> types.ModuleType:
 _seccomp = _load_sibling("_seccomp")
 _rootfs = _load_sibling("_rootfs")
 _audit = _load_sibling("_audit")
+_landlock = _load_sibling("_landlock")
 WORK_ROOT: str = _rootfs.WORK_ROOT
 _FILTER = _seccomp.Template() if _seccomp.number("socket") is not None else None
+_FILTER_SINGLE = _seccomp.Template(single=True) if _FILTER is not None else None
+# What a run may read besides its own directory (Landlock): the stdlib and the shared libraries
+# its extension modules link against. Never /etc, /proc, /tmp, /home, the project's source.
+SYSTEM_LIBS = ("/lib", "/lib64", "/usr/lib", "/usr/lib64")
 
 
 def _check(result: int, what: str) -> None:
@@ -131,6 +136,8 @@ class State:
     readable: tuple[str, ...]
     scratch: str = ""  # host dir for rlimit-layer run dirs; the parent removes it with us
     seccomp: bool = False
+    landlock_abi: int = 0  # 0: the kernel has no Landlock (or refused it in the probe)
+    landlock_readable: tuple[str, ...] = ()
     runs: int = 0
     closing: bool = False
 
@@ -257,8 +264,12 @@ def _child(header: dict[str, Any], fds: list[int], state: State) -> None:
     if random_module is not None:  # deterministic programs stay deterministic across zygotes
         random_module.seed(0)
     _apply_rlimits(limits, state.vm_base)
+    if state.landlock_abi and header.get("landlock", True):
+        _landlock.restrict(state.landlock_abi, state.landlock_readable, workdir)
     if _FILTER is not None and state.seccomp and header.get("seccomp", True):
-        _FILTER.install(os.getpid(), _libc)
+        template = _FILTER_SINGLE if int(limits["processes"]) <= 1 else _FILTER
+        assert template is not None
+        template.install(os.getpid(), _libc)
     if header.get("audit", True):
         for name in [m for m in sys.modules if m.startswith(("ctypes", "_ctypes"))]:
             del sys.modules[name]  # importing ctypes again goes through the hook's "import"
@@ -493,6 +504,27 @@ def _probe_seccomp() -> bool:
     return os.waitpid(pid, 0)[1] == 0
 
 
+def _landlock_readable() -> tuple[str, ...]:
+    stdlib = [os.path.realpath(p) for p in sys.path if p and os.path.exists(p)]
+    return tuple(dict.fromkeys([*stdlib, *SYSTEM_LIBS]))
+
+
+def _probe_landlock(readable: tuple[str, ...]) -> int:
+    """The Landlock ABI the runs get (0: none), tried once in a throw-away child."""
+    abi = _landlock.abi_version()
+    if abi == 0:
+        return 0
+    pid = os.fork()
+    if pid == 0:
+        try:
+            _prctl(PR_SET_NO_NEW_PRIVS, 1)
+            _landlock.restrict(abi, readable, WORK_ROOT if os.path.isdir(WORK_ROOT) else "/")
+            os._exit(0)
+        finally:
+            os._exit(1)
+    return abi if os.waitpid(pid, 0)[1] == 0 else 0
+
+
 def _vm_size() -> int:
     with open("/proc/self/statm") as fh:
         return int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
@@ -521,8 +553,16 @@ def main() -> None:
         scratch=scratch,
     )
     state.seccomp = _probe_seccomp()
+    state.landlock_readable = _landlock_readable()
+    state.landlock_abi = _probe_landlock(state.landlock_readable)
     gc.freeze()  # keep the collector from touching (and copying) the zygote's pages per run
-    hello = {"event": "hello", "layer": layer, "reason": reason, "seccomp": state.seccomp}
+    hello = {
+        "event": "hello",
+        "layer": layer,
+        "reason": reason,
+        "seccomp": state.seccomp,
+        "landlock": state.landlock_abi,
+    }
     sock.send(json.dumps(hello).encode())
     while True:
         message, fds, _, _ = socket.recv_fds(sock, 65536, 8)

@@ -2,10 +2,11 @@
 
 Loaded by path by the sandbox harness (``_child.py``), which installs the filter (``Template``)
 in each run's process right before the student's code: it refuses (EPERM) the syscalls a grading
-program never needs and an escape or an attack on the host would (sockets, exec, ptrace and
-cross-process memory, namespaces and mounts, kernel-surface extras such as io_uring, bpf and
-keyrings), lets signals reach only the run's own process group, and kills a process that
-switches syscall ABI (i386/x32 on x86_64). Works where namespaces do not, e.g. AWS Lambda.
+program never needs and an escape or an attack on the host would (sockets of every family, exec,
+``mknod``/``mkfifo``, ``setsid`` beyond the harness's own, new processes where the run may have
+only one, ptrace and cross-process memory, namespaces and mounts, kernel-surface extras such as
+io_uring, bpf and keyrings), lets signals reach only the run's own process group, and kills a
+process that switches syscall ABI (i386/x32 on x86_64). Works where namespaces do not (Lambda).
 """
 
 from __future__ import annotations
@@ -20,6 +21,12 @@ X32_BIT = 0x40000000
 # name -> (x86_64, aarch64); None where the architecture has no such syscall
 SYSCALLS: dict[str, tuple[int | None, int | None]] = {
     "socket": (41, 198),
+    "socketpair": (53, 199),
+    "setsid": (112, 157),  # the harness's own setsid() comes before the filter
+    "mknod": (133, None),
+    "mknodat": (259, 33),  # mkfifo, device nodes
+    "fork": (57, None),  # refused only when the run may have one process
+    "vfork": (58, None),
     "execve": (59, 221),
     "execveat": (322, 281),
     "ptrace": (101, 117),
@@ -62,6 +69,8 @@ SYSCALLS: dict[str, tuple[int | None, int | None]] = {
     "clone3": (435, 435),
 }
 SIGNALLING = ("kill", "tkill", "tgkill")
+FORKING = ("fork", "vfork")
+CLONE_THREAD = 0x00010000
 CLONE_NAMESPACE_FLAGS = 0x7E020000  # NEWNS|NEWCGROUP|NEWUTS|NEWIPC|NEWUSER|NEWPID|NEWNET
 EPERM, ENOSYS = 1, 38
 RET_ALLOW, RET_ERRNO, RET_KILL_PROCESS = 0x7FFF0000, 0x00050000, 0x80000000
@@ -86,8 +95,14 @@ PID_MARK = 0x5EC00001  # placeholders patched per run (see ``Template``)
 NEG_PID_MARK = 0x5EC00002
 
 
-def filter_program(own_pid: int, neg_pid: int | None = None) -> list[tuple[int, int, int, int]]:
-    """BPF instructions (code, jt, jf, k) for a process whose pid (and pgid) is ``own_pid``."""
+def filter_program(
+    own_pid: int, neg_pid: int | None = None, single: bool = False
+) -> list[tuple[int, int, int, int]]:
+    """BPF instructions (code, jt, jf, k) for a process whose pid (and pgid) is ``own_pid``.
+
+    ``single``: the run may not create processes (``processes=1``): ``fork``/``vfork`` and any
+    ``clone`` without ``CLONE_THREAD`` are refused (threads stay allowed).
+    """
     machine = _machine()
     if machine is None:
         raise OSError("seccomp filter: unsupported architecture " + platform.machine())
@@ -112,9 +127,15 @@ def filter_program(own_pid: int, neg_pid: int | None = None) -> list[tuple[int, 
             block += [(JEQ_K, len(allowed) - i, 0, pid) for i, pid in enumerate(allowed)]
             block += [(RET_K, 0, 0, deny), (RET_K, 0, 0, RET_ALLOW)]
             prog += [(JEQ_K, 0, len(block), nr), *block]
-        elif name == "clone":  # threads and fork, never new namespaces
+        elif name in FORKING:
+            if single:
+                prog += [(JEQ_K, 0, 1, nr), (RET_K, 0, 0, deny)]
+        elif name == "clone":  # threads and (unless single) fork, never new namespaces
             block = [(LD_W_ABS, 0, 0, 16), (JSET_K, 0, 1, CLONE_NAMESPACE_FLAGS)]
-            block += [(RET_K, 0, 0, deny), (RET_K, 0, 0, RET_ALLOW)]
+            block += [(RET_K, 0, 0, deny)]
+            if single:
+                block += [(JSET_K, 1, 0, CLONE_THREAD), (RET_K, 0, 0, deny)]
+            block += [(RET_K, 0, 0, RET_ALLOW)]
             prog += [(JEQ_K, 0, len(block), nr), *block]
         elif name == "clone3":  # flags live in memory BPF cannot read: make libc fall back
             prog += [(JEQ_K, 0, 1, nr), (RET_K, 0, 0, RET_ERRNO | ENOSYS)]
@@ -129,10 +150,13 @@ class _SockFprog(ctypes.Structure):
 
 
 class Template:
-    """The filter assembled once (in the zygote); ``install`` patches the run's pid in place."""
+    """The filter assembled once (in the zygote); ``install`` patches the run's pid in place.
 
-    def __init__(self) -> None:
-        prog = filter_program(PID_MARK, NEG_PID_MARK)
+    ``single``: the variant for runs limited to one process (see ``filter_program``).
+    """
+
+    def __init__(self, single: bool = False) -> None:
+        prog = filter_program(PID_MARK, NEG_PID_MARK, single)
         self.count = len(prog)
         self.raw = b"".join(struct.pack("HBBI", *ins) for ins in prog)
         self.pid_offsets = [8 * i + 4 for i, ins in enumerate(prog) if ins[3] == PID_MARK]

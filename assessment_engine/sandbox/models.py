@@ -41,6 +41,9 @@ class RunRequest(BaseModel):
     limits: RunLimits = RunLimits()
     audit_hook: bool = Field(default=True, description="CPython audit hook (defence in depth).")
     seccomp: bool = Field(default=True, description="Seccomp filter, where the kernel takes it.")
+    landlock: bool = Field(
+        default=True, description="Landlock file confinement, where the kernel has it."
+    )
 
 
 class RunResult(BaseModel):

@@ -30,8 +30,9 @@ PR_SET_DUMPABLE = 4
 
 def protect_this_process() -> None:
     """Make this process non-dumpable: its /proc files (environ with AWS credentials, mem) turn
-    root-owned and ptrace needs CAP_SYS_PTRACE. Used where runs share this process's uid (rlimit
-    layer as non-root, e.g. AWS Lambda), so that even a run past the audit hook cannot read it.
+    root-owned and ptrace needs CAP_SYS_PTRACE. Every process that owns a pool does it (the
+    worker's processes also do it at their start, ``assessment_engine.worker``), so that a run
+    sharing its uid cannot read it whatever else fails.
     """
     libc = ctypes.CDLL(None, use_errno=True)
     if libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0:
@@ -41,27 +42,30 @@ def protect_this_process() -> None:
 @functools.lru_cache(maxsize=8)
 def probe(
     isolation: Isolation = "auto", python: str | None = None, user: int | None = None
-) -> tuple[Layer, str, bool]:
-    """Start one probe zygote: the layer it entered, why not a stronger one, and seccomp."""
+) -> tuple[Layer, str, bool, int]:
+    """Start one probe zygote: the layer it entered, why not a stronger one, seccomp, and the
+    Landlock ABI its runs are confined with (0: none)."""
     zygote = Zygote(isolation, python, user)
     try:
         layer, reason, seccomp = zygote.layer, zygote.reason, zygote.seccomp
+        landlock = zygote.landlock
     finally:
         zygote.close()
     log.info(
-        "sandbox isolation layer: %s, seccomp filter: %s",
+        "sandbox isolation layer: %s, seccomp filter: %s, landlock ABI: %d",
         layer,
         "on" if seccomp else "off",
-        extra={"layer": layer, "reason": reason, "seccomp": seccomp},
+        landlock,
+        extra={"layer": layer, "reason": reason, "seccomp": seccomp, "landlock": landlock},
     )
-    return layer, reason, seccomp
+    return layer, reason, seccomp, landlock
 
 
 def detect_layer(
     isolation: Isolation = "auto", python: str | None = None, user: int | None = None
 ) -> tuple[Layer, str]:
     """The isolation layer zygotes enter on this host (detected once per process)."""
-    layer, reason, _ = probe(isolation, python, user)
+    layer, reason, _, _ = probe(isolation, python, user)
     return layer, reason
 
 
@@ -80,10 +84,9 @@ class SandboxPool:
         self.size = size or os.cpu_count() or 1
         self.reuse = reuse
         self._python, self.user = python, user
-        layer, self.reason, self.seccomp = probe(isolation, python, user)
+        protect_this_process()  # before any zygote: nothing of this process is a run's to read
+        layer, self.reason, self.seccomp, self.landlock = probe(isolation, python, user)
         self.layer: Layer = layer
-        if layer == "rlimit" and user is None and os.geteuid() != 0:
-            protect_this_process()
         # start zygotes with the layer detected once, so a later refusal is an error, not a
         # silent downgrade
         self._isolation: Isolation = "rlimit" if layer == "rlimit" else "namespaces"
@@ -146,6 +149,15 @@ class SandboxPool:
         started = [self._take() for _ in range(self.size - self._idle.qsize())]
         for zygote in started:
             self._idle.put(zygote)
+
+    def drain(self) -> None:
+        """Close the idle zygotes but keep the pool usable: the next run starts fresh ones
+        (the grading function's SnapStart hook, so that no zygote is in a snapshot)."""
+        while True:
+            try:
+                self._idle.get_nowait().close()
+            except queue.Empty:
+                return
 
     def close(self) -> None:
         self._closed = True

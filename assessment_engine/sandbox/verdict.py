@@ -19,6 +19,12 @@ from assessment_engine.sandbox.models import Layer, RunRequest, RunResult
 
 STATUS_INTERNAL = 70
 _MEMORY_ERRORS = frozenset({"MemoryError"})
+# The harness's report is a flat object whose "value" is a JSON string: real ones nest at most
+# a couple of levels. Anything bigger or deeper is forged (the program shares the harness's
+# process) and is a runtime error for that run, never an exception out of grade().
+REPORT_MAX_BYTES = 10_500_000
+REPORT_MAX_DEPTH = 8
+MAX_VALUE_DEPTH = 64
 
 
 @dataclass(frozen=True)
@@ -34,20 +40,65 @@ class RawRun:
     cpu_killed: bool = False  # the zygote saw the run's CPU clock pass the limit and killed it
 
 
-def _report(data: bytes) -> dict[str, Any]:
+def json_depth_within(text: str | bytes, limit: int) -> bool:
+    """Whether the brackets of a JSON text nest at most ``limit`` deep (strings skipped).
+
+    Linear, iterative, no recursion: checked before ``json.loads`` so that a forged report of
+    100,000 ``[`` costs one scan instead of a ``RecursionError``.
+    """
+    data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
+    if data.count(b"[") + data.count(b"{") <= limit:
+        return True
+    depth = 0
+    in_string = escaped = False
+    for byte in data:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):
+            depth += 1
+            if depth > limit:
+                return False
+        elif byte in (0x5D, 0x7D):
+            depth -= 1
+    return True
+
+
+def parse_bounded(text: str | bytes, max_bytes: int, max_depth: int) -> object:
+    """``json.loads`` with size and depth bounds; raises ``ValueError`` beyond them."""
+    if len(text) > max_bytes:
+        raise ValueError("JSON text too large")
+    if not json_depth_within(text, max_depth):
+        raise ValueError("JSON nested too deep")
     try:
-        report = json.loads(data)
-    except (ValueError, UnicodeDecodeError):
+        return json.loads(text)
+    except RecursionError as exc:  # belt and braces: the depth check should make it unreachable
+        raise ValueError("JSON nested too deep") from exc
+
+
+def _report(data: bytes) -> dict[str, Any] | None:
+    """The parsed report; {} when there is none, None when it is malformed or out of bounds."""
+    if not data:
         return {}
-    return report if isinstance(report, dict) else {}
+    try:
+        report = parse_bounded(data, REPORT_MAX_BYTES, REPORT_MAX_DEPTH)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return report if isinstance(report, dict) else None
 
 
 def _is_json(value: object) -> bool:
     if not isinstance(value, str):
         return False
     try:
-        json.loads(value)
-    except (ValueError, RecursionError):  # forged by the program: it shares the harness process
+        parse_bounded(value, REPORT_MAX_BYTES, MAX_VALUE_DEPTH)
+    except ValueError:  # forged by the program: it shares the harness process
         return False
     return True
 
@@ -120,7 +171,14 @@ def _classify(raw: RawRun, request: RunRequest, report: dict[str, Any]) -> dict[
 
 def verdict(raw: RawRun, request: RunRequest, layer: Layer) -> RunResult:
     """The outcome of one run, from the kernel's view first and the report second."""
-    fields = _classify(raw, request, _report(raw.report))
+    report = _report(raw.report)
+    fields = _classify(raw, request, report or {})
+    if report is None and fields["outcome"] == "ok":  # limits and signals still come first
+        fields |= {
+            "outcome": "runtime_error",
+            "reason": "the sandbox report was malformed (the program wrote to the harness)",
+            "value_json": None,
+        }
     return RunResult(
         layer=layer,
         stdout=raw.stdout.decode("utf-8", errors="replace"),

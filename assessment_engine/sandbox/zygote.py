@@ -93,6 +93,7 @@ class Zygote:
         self.layer: Layer = hello["layer"]
         self.reason: str = hello.get("reason", "")
         self.seccomp: bool = bool(hello.get("seccomp", False))
+        self.landlock: int = int(hello.get("landlock", 0))
 
     def _receive(self, deadline: float) -> dict[str, Any] | None:
         self._sock.settimeout(max(0.0, deadline - time.monotonic()))
@@ -126,6 +127,7 @@ class Zygote:
             "limits": limits.model_dump(),
             "audit": request.audit_hook,
             "seccomp": request.seccomp,
+            "landlock": request.landlock,
         }
         try:
             socket.send_fds(self._sock, [json.dumps(header).encode()], theirs)

@@ -111,12 +111,26 @@ async def list_dead_letters(
     return [_parse(eid, fields) for eid, fields in entries or []]
 
 
+_U64 = 2**64 - 1
+
+
+def is_stream_id(entry_id: str) -> bool:
+    """``ms-seq`` with both parts unsigned 64-bit integers (what Redis accepts as a stream id)."""
+    ms, sep, seq = entry_id.partition("-")
+    if not sep or not (ms.isascii() and ms.isdigit() and seq.isascii() and seq.isdigit()):
+        return False
+    return int(ms) <= _U64 and int(seq) <= _U64
+
+
 async def retry_dead_letter(redis: aioredis.Redis, exam_id: str, dead_id: str) -> str:
     """Put a dead-lettered job back on the grading stream; returns the new entry id.
 
     Idempotency key: ``dead_id`` (the dead entry is removed in the same atomic step, so a
-    repeated call raises ``DeadLetterNotFoundError`` instead of enqueuing twice).
+    repeated call raises ``DeadLetterNotFoundError`` instead of enqueuing twice). An id that
+    is no stream id (a part beyond 64 bits) names no entry: ``DeadLetterNotFoundError`` too.
     """
+    if not is_stream_id(dead_id):
+        raise DeadLetterNotFoundError(exam_id, dead_id)
     stream = keys.grading_stream(exam_id)
     await redis.sadd(keys.GRADING_STREAMS, stream)
     new_id = await _RETRY(

@@ -201,7 +201,7 @@ def _write(results: dict[str, Figures], args: argparse.Namespace, elapsed: float
         ["| " + " | ".join(HEADERS) + " |", "|" + "---|" * len(HEADERS)]
         + ["| " + " | ".join(row) + " |" for row in _rows(results)]
     )
-    layer, reason, seccomp = probe("auto")
+    layer, reason, seccomp, _ = probe("auto")
     command = (
         f".venv/bin/python -m benchmarks.code --runs {args.runs} --n {args.n} "
         f"--cold-n {args.cold_n} --submissions {args.submissions}"

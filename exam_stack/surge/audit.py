@@ -53,6 +53,15 @@ class AuditReport:
     score_mismatches: list[str] = field(default_factory=list)
     dead_lettered: int = 0
     records: list[GradedRecord] = field(default_factory=list)
+    # the store's own ``graded`` counter (one increment per result written): above ``graded``
+    # means a result was written twice
+    graded_counter: int = 0
+    # submissions with more than one ``submission.accepted`` event (a duplicated acceptance)
+    duplicate_accepted: list[str] = field(default_factory=list)
+
+    @property
+    def duplicate_results(self) -> int:
+        return max(0, self.graded_counter - self.graded)
 
     @property
     def exactly_once(self) -> bool:
@@ -60,6 +69,8 @@ class AuditReport:
             not self.ungraded
             and set(self.graded_event_counts) <= {1}
             and self.graded == self.stored
+            and self.duplicate_results == 0
+            and not self.duplicate_accepted
         )
 
     @property
@@ -86,7 +97,10 @@ class AuditReport:
             f"- graded: {self.graded} of {self.stored} "
             f"({', '.join(f'{k}: {v}' for k, v in sorted(self.graded_by.items()))}); "
             f"ungraded: {len(self.ungraded)}; dead-lettered: {self.dead_lettered}",
-            f"- exactly once: {events or 'no graded events'}",
+            f"- exactly once: {events or 'no graded events'}; results written "
+            f"{self.graded_counter} time(s) for {self.graded} graded (duplicates: "
+            f"{self.duplicate_results}); submissions accepted twice: "
+            f"{len(self.duplicate_accepted)}",
             f"- identical scores: every stored result re-graded in-process with the same code; "
             f"mismatches: {len(self.score_mismatches)}",
         ]
@@ -103,6 +117,7 @@ async def audit_exam(redis: Any, exam_id: str, receipts: dict[str, dict[str, Any
     report.missing_acknowledged = sorted(acknowledged - stored)
     counts = await exam_counts(redis, exam_id)
     report.dead_lettered = counts.get("dead_lettered", 0)
+    report.graded_counter = counts.get("graded", 0)
     by: Counter[str] = Counter()
     for sid in sids:
         submission = await get_submission(redis, exam_id, sid)
@@ -132,6 +147,7 @@ async def audit_exam(redis: Any, exam_id: str, receipts: dict[str, dict[str, Any
             )
     report.graded_by = dict(by)
     per_submission: Counter[str] = Counter()
+    accepted: Counter[str] = Counter()
     after = "0-0"
     while True:
         events = await read_events(redis, after=after, count=5000)
@@ -141,5 +157,8 @@ async def audit_exam(redis: Any, exam_id: str, receipts: dict[str, dict[str, Any
         for event in events:
             if event.type == "submission.graded" and event.exam_id == exam_id:
                 per_submission[str(event.data.get("submission_id"))] += 1
+            elif event.type == "submission.accepted" and event.exam_id == exam_id:
+                accepted[str(event.data.get("submission_id"))] += 1
     report.graded_event_counts = dict(Counter(per_submission[s] for s in sids))
+    report.duplicate_accepted = sorted(sid for sid, n in accepted.items() if n > 1)
     return report

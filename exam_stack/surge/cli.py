@@ -9,9 +9,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from exam_stack.surge.report import RunOutcome
 
 
 def register(app: typer.Typer) -> None:
@@ -34,6 +39,15 @@ def surge(
     pages: Annotated[
         bool, typer.Option(help="Serve the proctor console watching the simulated students.")
     ] = True,
+    chaos: Annotated[
+        bool,
+        typer.Option(
+            help="During the overflow run, kill -9 every component once at seeded moments "
+            "(API, a worker, dispatcher, operator, redis-server, the Lambda service, a Lambda "
+            "environment mid-invoke, Prometheus), restart each and time its recovery."
+        ),
+    ] = False,
+    chaos_seed: Annotated[int, typer.Option(help="Seed of the chaos schedule.")] = 1,
 ) -> None:
     """Run an exam-day surge on this machine and report what happened."""
     import asyncio
@@ -69,7 +83,18 @@ def surge(
         lambda_concurrency=lambda_concurrency,
         console=pages,
     )
-    plans = [RunConfig("overflow", students, duration, stack, seed=seed, include_code=code)]
+    plans = [
+        RunConfig(
+            "overflow",
+            students,
+            duration,
+            stack,
+            seed=seed,
+            include_code=code,
+            chaos=chaos,
+            chaos_seed=chaos_seed,
+        )
+    ]
     if control:
         plans.append(
             RunConfig(
@@ -106,37 +131,18 @@ def surge(
         except KeyboardInterrupt:
             console.print("[yellow]interrupted: every process of the run was stopped[/]")
             raise typer.Exit(130) from None
-    notes = [
-        "The whole stack ran on this machine with real components: redis-server (AOF, "
-        "appendfsync always), prometheus (1 s scrape), the local Lambda service with real "
-        "awslambdaric environments, the API, grader workers started and scaled by the operator's "
-        "local mode, and the overflow dispatcher.",
-        "The 'cluster' (operator and workers) is pinned to one CPU and the 'Lambda' (local "
-        "service and environments) to the other, so spilling adds real capacity.",
-    ]
-    if control:
-        notes.append(
-            "The control run repeats the same workload (same seed) without the "
-            "dispatcher: nothing can spill, so the difference is the benefit of overflow."
-        )
+    notes = _notes(chaos, chaos_seed, control)
     report = write_report(outcomes, out_dir, notes)
     calibration = _calibration(outcomes[0], stack)
     (out_dir / "calibration.json").write_text(json.dumps(calibration, indent=2))
-    summary = {
-        o.label: {
-            "audit_passed": o.audit.passed,
-            "graded_by": o.audit.graded_by,
-            "acknowledged": o.audit.acknowledged,
-            "stored": o.audit.stored,
-        }
-        for o in outcomes
-    }
+    summary = _summary(outcomes)
     (out_dir / "summary.json").write_text(json.dumps(summary, indent=2))
     for outcome in outcomes:
         for line in outcome.audit.lines():
             console.print(line.replace("**", ""))
+        _print_chaos(console, outcome)
     console.print(f"report: {report}")
-    if not all(o.audit.passed for o in outcomes):
+    if not all(o.passed for o in outcomes):
         raise typer.Exit(1)
 
 
@@ -161,3 +167,63 @@ def _calibration(outcome, stack) -> dict[str, float]:  # type: ignore[no-untyped
         cal["lambda_service_s"] = invoke / spilled
         cal["lambda_invoke_overhead_s"] = min(per_invoke, 0.05)
     return cal
+
+
+def _summary(outcomes: list[RunOutcome]) -> dict[str, dict[str, object]]:
+    """summary.json: per run, the audit verdict and, in a chaos run, every kill and recovery."""
+    summary: dict[str, dict[str, object]] = {
+        o.label: {
+            "audit_passed": o.audit.passed,
+            "passed": o.passed,
+            "duplicate_results": o.audit.duplicate_results,
+            "retries": o.stats.retries,
+            "chaos": None
+            if o.chaos is None
+            else {
+                "seed": o.chaos.seed,
+                "complete": o.chaos.complete,
+                "killed": sorted(o.chaos.killed()),
+                "recovered": sorted(o.chaos.recovered()),
+                "events": [e.as_dict() for e in o.chaos.events],
+            },
+            "graded_by": o.audit.graded_by,
+            "acknowledged": o.audit.acknowledged,
+            "stored": o.audit.stored,
+        }
+        for o in outcomes
+    }
+    return summary
+
+
+def _print_chaos(console: Console, outcome: RunOutcome) -> None:
+    if outcome.chaos is None:
+        return
+    for e in outcome.chaos.events:
+        ttr = e.time_to_recover_s
+        console.print(
+            f"chaos: {e.component} {e.cause} at {e.killed_at:.1f}s, "
+            + (f"recovered in {ttr:.2f}s" if ttr is not None else "NOT recovered")
+        )
+
+
+def _notes(chaos: bool, chaos_seed: int, control: bool) -> list[str]:
+    notes = [
+        "The whole stack ran on this machine with real components: redis-server (AOF, "
+        "appendfsync always), prometheus (1 s scrape), the local Lambda service with real "
+        "awslambdaric environments, the API, grader workers started and scaled by the operator's "
+        "local mode, and the overflow dispatcher.",
+        "The 'cluster' (operator and workers) is pinned to one CPU and the 'Lambda' (local "
+        "service and environments) to the other, so spilling adds real capacity.",
+    ]
+    if chaos:
+        notes.append(
+            f"Chaos (seed {chaos_seed}): during the overflow run every component was killed "
+            "with SIGKILL once at a seeded moment and restarted; the plots mark each kill "
+            "(solid line), restart (dashed) and the time until it answered again (shaded)."
+        )
+    if control:
+        notes.append(
+            "The control run repeats the same workload (same seed) without the "
+            "dispatcher: nothing can spill, so the difference is the benefit of overflow."
+        )
+    return notes

@@ -12,9 +12,11 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.axes import Axes
 
 from assessment_engine.overflow.cost import LIST_PRICES, lambda_prices_note
 from exam_stack.surge.audit import AuditReport
+from exam_stack.surge.chaos import COMPONENTS, ChaosLog
 from exam_stack.surge.monitor import Timeline
 from exam_stack.surge.students import StudentStats
 
@@ -34,6 +36,12 @@ class RunOutcome:
     audit: AuditReport
     wall_s: float
     server_ack: dict[str, float | None] = field(default_factory=dict)
+    chaos: ChaosLog | None = None
+
+    @property
+    def passed(self) -> bool:
+        """The audit passed and, in a chaos run, every component was killed and recovered."""
+        return self.audit.passed and (self.chaos is None or self.chaos.complete)
 
     def time_to_grade(self, graded_by: str | None = None) -> np.ndarray:
         return np.array(
@@ -102,6 +110,76 @@ def summary_table(runs: list[RunOutcome]) -> str:
     return "\n".join(lines)
 
 
+CHAOS_COLORS = {
+    name: f"C{i}" for i, name in enumerate(COMPONENTS)
+}  # matplotlib's default color cycle
+
+
+def draw_chaos(ax: Axes, chaos: ChaosLog | None, *, label_y: float = 0.98) -> None:
+    """Draw the kills over a time plot: a solid line at each kill -9, a dashed one at the
+    restart, a bar along the bottom until the component answered its health check again, and
+    the component's name at the top."""
+    if chaos is None:
+        return
+    for event in chaos.events:
+        color = CHAOS_COLORS.get(event.component, "grey")
+        end = event.recovered_at if event.recovered_at is not None else ax.get_xlim()[1]
+        # down time as a bar along the bottom, apart from the overflow shading
+        ax.axvspan(event.killed_at, end, ymin=0, ymax=0.06, color=color, alpha=0.8, lw=0)
+        ax.axvline(event.killed_at, color=color, lw=1.2)
+        if event.restarted_at is not None:
+            ax.axvline(event.restarted_at, color=color, lw=0.8, ls="--")
+        mark = "✗" if event.cause == "killed" else "crash"
+        ax.annotate(
+            f"{mark} {event.component}" + ("" if event.recovered else " (not recovered)"),
+            (event.killed_at, label_y),
+            xycoords=("data", "axes fraction"),
+            fontsize=7,
+            rotation=90,
+            va="top",
+            ha="right",
+            color=color,
+        )
+
+
+def chaos_table(chaos: ChaosLog) -> str:
+    """Kill, restart and recovery of every component, seconds since the exam opened."""
+    lines = [
+        "| component | cause | killed at (s) | restarted at (s) | recovered at (s) | "
+        "time to recover (s) | detail |",
+        "|---|---|---|---|---|---|---|",
+    ]
+
+    def fmt(value: float | None) -> str:
+        return "—" if value is None else f"{value:.2f}"
+
+    for e in chaos.events:
+        detail = e.detail.replace("|", "/").replace("\n", " ")[:140]
+        lines.append(
+            f"| {e.component} | {e.cause} | {e.killed_at:.2f} | {fmt(e.restarted_at)} | "
+            f"{fmt(e.recovered_at)} | {fmt(e.time_to_recover_s)} | {detail} |"
+        )
+    return "\n".join(lines)
+
+
+def chaos_lines(chaos: ChaosLog) -> list[str]:
+    missing = sorted(set(COMPONENTS) - chaos.recovered())
+    verdict = (
+        "every component was killed (SIGKILL) and recovered"
+        if not missing
+        else f"NOT killed and recovered: {', '.join(missing)}"
+    )
+    return [
+        f"Chaos seed {chaos.seed}: {verdict}. Time to recover is kill → the component's "
+        "health or readiness check answers again (API `/readyz`, Redis `PING` with the AOF "
+        "loaded, Prometheus `/-/ready`, the Lambda service's `/health`, the `/metrics` "
+        "endpoint of the dispatcher, the operator and the workers; for an execution "
+        "environment, a replacement environment running).",
+        "",
+        chaos_table(chaos),
+    ]
+
+
 def plot_utilization(run: RunOutcome, path: Path) -> Path:
     fig, ax = plt.subplots(figsize=(10, 4.5))
     t, util = run.timeline.series("utilization")
@@ -129,6 +207,7 @@ def plot_utilization(run: RunOutcome, path: Path) -> Path:
             xycoords=("data", "axes fraction"),
         )
     ax.set_ylim(0, 1.05)
+    draw_chaos(ax, run.chaos, label_y=0.9)
     ax.set_xlabel("seconds since the exam opened")
     ax.set_ylabel("grader utilization")
     ax.set_title(f"{run.label}: utilization vs threshold (shaded: overflow)", pad=40)
@@ -146,6 +225,8 @@ def plot_backlog(runs: list[RunOutcome], path: Path) -> Path:
         _, p = run.timeline.series("pending")
         backlog = [(a or 0) + (b or 0) for a, b in zip(q, p, strict=True)]
         ax.plot(t, backlog, label=f"{run.label}: queued + in progress")
+    for run in runs:
+        draw_chaos(ax, run.chaos)
     ax.set_xlabel("seconds since the exam opened")
     ax.set_ylabel("grading jobs")
     ax.set_title("Grading backlog over time")
@@ -223,6 +304,18 @@ def write_report(runs: list[RunOutcome], out: Path, notes: list[str]) -> Path:
     ]
     for run in runs:
         md += [f"### {run.label}", "", *run.audit.lines(), ""]
+    for run in runs:
+        if run.chaos is not None:
+            md += [
+                f"## Chaos: kills and recoveries ({run.label} run)",
+                "",
+                *chaos_lines(run.chaos),
+                "",
+                "Students retried as the real client does (same Idempotency-Key, backoff on "
+                "503/429 and connection errors); retries by cause: "
+                + (", ".join(f"{k}: {v}" for k, v in sorted(run.stats.retries.items())) or "none"),
+                "",
+            ]
     path = out / "report.md"
     path.write_text("\n".join(md) + "\n")
     return path

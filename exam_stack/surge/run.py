@@ -16,6 +16,7 @@ import redis.asyncio as aioredis
 
 from assessment_engine.storage.submissions import count_submissions, exam_counts
 from exam_stack.surge.audit import AuditReport, audit_exam
+from exam_stack.surge.chaos import ChaosLog, ChaosMonkey
 from exam_stack.surge.exam import SOLUTIONS, surge_bank, surge_questions
 from exam_stack.surge.monitor import PrometheusSampler, Sample, Timeline, wait_for_targets
 from exam_stack.surge.report import RunOutcome
@@ -34,6 +35,9 @@ class RunConfig:
     grace_s: int = 10
     drain_timeout_s: float = 240.0
     start_delay_s: float = 4.0
+    # kill -9 every component once at seeded moments during the run (``--chaos``)
+    chaos: bool = False
+    chaos_seed: int = 1
 
 
 Render = Callable[[str, Timeline, StudentStats, str], None]
@@ -129,6 +133,8 @@ async def execute(cfg: RunConfig, workdir: Path, render: Render) -> RunOutcome:
     sampler = PrometheusSampler(stack.prometheus.url if stack.prometheus else "")
     redis = aioredis.Redis.from_url(stack.redis.url if stack.redis else "")
     stop = asyncio.Event()
+    chaos_task: asyncio.Task[ChaosLog] | None = None
+    chaos: ChaosLog | None = None
     try:
         show("waiting for Prometheus to see every component")
         jobs = {"api", "lambda", "operator", "workers"} | (
@@ -142,6 +148,12 @@ async def execute(cfg: RunConfig, workdir: Path, render: Render) -> RunOutcome:
         sampler_task = asyncio.create_task(
             _sample_loop(sampler, timeline, t0, stop, lambda _s: show())
         )
+        if cfg.chaos:
+            # kills from a quarter into the exam to its deadline: the autosaves, the deadline
+            # rush and the spill to Lambda all meet a dying component (a kill that waits for the
+            # previous recovery may land in the grace period or the drain)
+            monkey = ChaosMonkey(stack, cfg.chaos_seed, t0, 0.25 * cfg.duration_s, cfg.duration_s)
+            chaos_task = asyncio.create_task(monkey.run())
         questions = {q.id: q for q in surge_questions(cfg.include_code)}
         swarm = StudentSwarm(stack.api_url, exam_id, questions, SOLUTIONS, stats, seed=cfg.seed)
         plans = plan_students(cfg.students, cfg.duration_s, seed=cfg.seed)
@@ -151,6 +163,9 @@ async def execute(cfg: RunConfig, workdir: Path, render: Render) -> RunOutcome:
         if time.monotonic() < close:
             show("waiting for the deadline (the server auto-submits abandoned attempts)")
             await asyncio.sleep(close - time.monotonic())
+        if chaos_task is not None:
+            show("chaos: waiting for the last kill to recover")
+            chaos = await chaos_task
         await _wait_drained(redis, exam_id, stats, time.monotonic() + cfg.drain_timeout_s, show)
         await asyncio.sleep(2.0)  # one more scrape so the plots show the drained state
         stop.set()
@@ -162,6 +177,10 @@ async def execute(cfg: RunConfig, workdir: Path, render: Render) -> RunOutcome:
         audit: AuditReport = await audit_exam(redis, exam_id, stats.receipts)
     finally:
         stop.set()
+        if chaos_task is not None and not chaos_task.done():
+            chaos_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await chaos_task
         await redis.aclose()
         sampler.close()
         show("stopping the stack")
@@ -178,4 +197,5 @@ async def execute(cfg: RunConfig, workdir: Path, render: Render) -> RunOutcome:
         audit=audit,
         wall_s=time.monotonic() - started,
         server_ack=server_ack,
+        chaos=chaos,
     )

@@ -12,6 +12,7 @@ capacity instead of competing for the same core; the API, Redis and Prometheus f
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import sys
 from dataclasses import dataclass, field
@@ -65,6 +66,8 @@ class Stack:
     prometheus: PrometheusServer | None = None
     pages: PagesStack | None = None
     ports: dict[str, int] = field(default_factory=dict)
+    # Prometheus's scrape jobs (name -> targets), to restart it with the same config
+    prometheus_jobs: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def api_url(self) -> str:
@@ -251,6 +254,9 @@ def _start(stack: Stack) -> None:
     api_env = {
         "ASSESSMENT_REDIS_URL": redis_url,
         "ASSESSMENT_DEV_ISSUER": "true",
+        # One development key for the run: an API restarted by the supervisor (or --chaos)
+        # must still accept the tokens the students were given before it died.
+        "ASSESSMENT_DEV_ISSUER_SECRET": secrets.token_hex(32),
         "ASSESSMENT_ADMISSION_RATE_PER_SECOND": "500",
         "ASSESSMENT_ADMISSION_BURST": "500",
         **api_auth,
@@ -267,6 +273,7 @@ def _start(stack: Stack) -> None:
     }
     if config.overflow:
         jobs["dispatcher"] = [f"127.0.0.1:{ports['dispatcher_metrics']}"]
+    stack.prometheus_jobs = jobs
     stack.prometheus = start_prometheus(workdir / "prometheus", jobs, scrape_interval="1s")
     wait_for_port("127.0.0.1", ports["lambda"], 30)
     wait_for_port("127.0.0.1", ports["api"], 30)

@@ -4,6 +4,12 @@ Everything goes through the real API over HTTP (dev-issuer tokens, admission con
 via Retry-After, autosaves with client sequence numbers, submit with an Idempotency-Key). The
 generator records every acknowledgement (202) with its latency; the audit later checks that
 each acknowledged submission was graded exactly once.
+
+Students behave as the real client does when something fails: a 503 (storage down), 429
+(admission), 502/504 or a connection error is retried, the same request with the same
+idempotency key and sequence number, after ``Retry-After`` or an exponential backoff with
+jitter, until a deadline. That is what lets a chaos run kill the API or Redis mid-surge
+without a student losing a submission.
 """
 
 from __future__ import annotations
@@ -33,6 +39,13 @@ class StudentStats:
     ack_latencies: list[float] = field(default_factory=list)
     receipts: dict[str, dict[str, Any]] = field(default_factory=dict)
     error_samples: list[str] = field(default_factory=list)
+    # retried requests by cause ("503", "429", "ConnectError", ...): what a failure cost students
+    retries: dict[str, int] = field(default_factory=dict)
+
+    def note_retry(self, cause: str) -> None:
+        self.retries[cause] = self.retries.get(cause, 0) + 1
+        if cause == "429":
+            self.throttled_starts += 1  # admission control said "later"
 
     def ack_percentile(self, q: float) -> float:
         return float(np.percentile(self.ack_latencies, q)) if self.ack_latencies else float("nan")
@@ -88,6 +101,54 @@ def plan_students(
     return plans
 
 
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
+
+
+class RetriesExhaustedError(Exception):
+    """A request still failed (503/429/connection error) when the client's retry budget ran out."""
+
+
+async def send_with_retry(
+    client: httpx.AsyncClient,
+    method: str,
+    url: str,
+    stats: StudentStats,
+    *,
+    budget_s: float = 120.0,
+    rng: random.Random | None = None,
+    **kwargs: Any,
+) -> httpx.Response:
+    """Send one request as the real client does: the identical request (same body, same
+    Idempotency-Key) again on 429/502/503/504 or a connection error, after ``Retry-After`` or an
+    exponential backoff (0.2 s doubling to 3 s, full jitter), until ``budget_s`` has passed."""
+    rng = rng or random.Random()
+    deadline = time.monotonic() + budget_s
+    delay = 0.2
+    while True:
+        cause: str
+        retry_after: float | None = None
+        try:
+            r = await client.request(method, url, **kwargs)
+        except httpx.TransportError as exc:
+            cause = type(exc).__name__
+        else:
+            if r.status_code not in RETRY_STATUSES:
+                return r
+            cause = str(r.status_code)
+            header = r.headers.get("Retry-After")
+            if header is not None:
+                try:
+                    retry_after = float(header)
+                except ValueError:
+                    retry_after = None
+        if time.monotonic() >= deadline:
+            raise RetriesExhaustedError(f"{method} {url}: still {cause} after {budget_s:g}s")
+        stats.note_retry(cause)
+        wait = retry_after if retry_after is not None else rng.uniform(0, delay)
+        await asyncio.sleep(max(0.05, wait))
+        delay = min(3.0, delay * 2)
+
+
 class StudentSwarm:
     """Runs every planned student against the API at ``base_url``."""
 
@@ -117,7 +178,13 @@ class StudentSwarm:
 
         async def one(sub: str) -> tuple[str, str]:
             async with sem:
-                r = await client.post("/v1/dev/tokens", json={"sub": sub, "role": "student"})
+                r = await send_with_retry(
+                    client,
+                    "POST",
+                    "/v1/dev/tokens",
+                    self.stats,
+                    json={"sub": sub, "role": "student"},
+                )
                 r.raise_for_status()
                 return sub, str(r.json()["access_token"])
 
@@ -148,7 +215,9 @@ class StudentSwarm:
         try:
             if not await self._start(client, base, headers):
                 return
-            r = await client.get(f"{base}/attempt/questions", headers=headers)
+            r = await send_with_retry(
+                client, "GET", f"{base}/attempt/questions", self.stats, rng=rng, headers=headers
+            )
             r.raise_for_status()
             order = [q["id"] for q in r.json()["questions"]]
             answers = {
@@ -161,8 +230,12 @@ class StudentSwarm:
                 await self._sleep_until(t0 + at)
                 qid = rng.choice(order)
                 seq += 1
-                r = await client.put(
+                r = await send_with_retry(
+                    client,
+                    "PUT",
                     f"{base}/attempt/answers/{qid}",
+                    self.stats,
+                    rng=rng,
                     headers=headers,
                     json={"seq": seq, "answer": answers.get(qid)},
                 )
@@ -175,23 +248,16 @@ class StudentSwarm:
             await self._sleep_until(t0 + plan.submit_at_s)
             seq += 1
             final = {qid: {"seq": seq, "answer": a} for qid, a in answers.items() if a is not None}
-            await self._submit(client, base, headers, plan.student_id, final)
-        except httpx.HTTPError as exc:
+            await self._submit(client, base, headers, plan.student_id, final, rng)
+        except (httpx.HTTPError, RetriesExhaustedError) as exc:
             self.stats.note_error(f"{plan.student_id}: {type(exc).__name__}: {exc}")
 
     async def _start(self, client: httpx.AsyncClient, base: str, headers: dict[str, str]) -> bool:
-        for _ in range(60):
-            r = await client.post(f"{base}/attempt", headers=headers)
-            if r.status_code in (200, 201):
-                self.stats.started += 1
-                return True
-            if r.status_code == 429:
-                self.stats.throttled_starts += 1
-                await asyncio.sleep(float(r.headers.get("Retry-After", "1")))
-                continue
-            self.stats.note_error(f"start {r.status_code}: {r.text[:120]}")
-            return False
-        self.stats.note_error("start: still throttled after 60 tries")
+        r = await send_with_retry(client, "POST", f"{base}/attempt", self.stats, headers=headers)
+        if r.status_code in (200, 201):
+            self.stats.started += 1
+            return True
+        self.stats.note_error(f"start {r.status_code}: {r.text[:120]}")
         return False
 
     async def _submit(
@@ -201,23 +267,22 @@ class StudentSwarm:
         headers: dict[str, str],
         student_id: str,
         final: dict[str, Any],
+        rng: random.Random | None = None,
     ) -> None:
-        key = f"final-{student_id}"
-        for attempt in range(5):
-            sent = time.perf_counter()
-            try:
-                r = await client.post(
-                    f"{base}/attempt/submit",
-                    json={"final_answers": final},
-                    headers={**headers, "Idempotency-Key": key},
-                )
-            except httpx.TransportError as exc:  # the same key makes a retry safe
-                self.stats.note_error(f"submit transport error (try {attempt + 1}): {exc}")
-                continue
-            if r.status_code == 202:
-                self.stats.ack_latencies.append(time.perf_counter() - sent)
-                self.stats.submitted += 1
-                self.stats.receipts[student_id] = r.json()
-                return
-            self.stats.note_error(f"submit {r.status_code}: {r.text[:160]}")
+        key = f"final-{student_id}"  # the same key on every retry makes the retry safe
+        sent = time.perf_counter()
+        r = await send_with_retry(
+            client,
+            "POST",
+            f"{base}/attempt/submit",
+            self.stats,
+            rng=rng,
+            json={"final_answers": final},
+            headers={**headers, "Idempotency-Key": key},
+        )
+        if r.status_code == 202:
+            self.stats.ack_latencies.append(time.perf_counter() - sent)
+            self.stats.submitted += 1
+            self.stats.receipts[student_id] = r.json()
             return
+        self.stats.note_error(f"submit {r.status_code}: {r.text[:160]}")

@@ -84,6 +84,8 @@ class BatchGrader:
         self.settings = settings
         self.idempotency: IdempotencyConfig | None = None
         self._grade: Callable[..., ItemResult] = lambda request: grade_item(request)
+        self.before_code: Callable[[], None] = lambda: None
+        """Called before the first code item of a batch (``startup.SandboxStarter.ready``)."""
         if settings.idempotency_table:
             # imported only when configured: boto3 + the persistence layer add ~0.3 s to init
             from aws_lambda_powertools.utilities.idempotency import (
@@ -122,6 +124,10 @@ class BatchGrader:
         logger.info("code sandbox ready", extra=info.model_dump())
         return info
 
+    def drain_sandbox(self) -> None:
+        """Close the sandbox's idle zygotes (before a SnapStart snapshot); the pool stays usable."""
+        default_pool().drain()
+
     def register_context(self, context: Any) -> None:
         if self.idempotency is not None:
             self.idempotency.register_lambda_context(context)
@@ -144,7 +150,9 @@ class BatchGrader:
                     grader_version=GRADER_VERSION,
                     item=item,
                 )
-                ran_code = ran_code or has_code_questions(item)
+                if not ran_code and has_code_questions(item):
+                    self.before_code()
+                    ran_code = True
                 result = self._grade(request=request)
             except Exception as exc:
                 failure = ItemFailure(

@@ -26,6 +26,7 @@ from exam_stack.localstack.kube_control_plane import ControlPlane, start_control
 ROOT = Path(__file__).resolve().parents[2]
 MANIFESTS = ROOT / "manifests"
 BUILD_SCRIPT = ROOT / "scripts" / "build-kube-control-plane.sh"
+CRDS_SCRIPT = ROOT / "scripts" / "build-prometheus-operator-crds.sh"
 NAMESPACE = "exams"
 OPERATOR_SA = "overflow-operator"
 OPERATOR_USER = f"system:serviceaccount:{NAMESPACE}:{OPERATOR_SA}"
@@ -105,6 +106,37 @@ def install_operator(plane: ControlPlane) -> ControlPlane:
 def operator_install(control_plane: ControlPlane) -> ControlPlane:
     """The session's control plane with what ``manifests/base`` ships for the operator."""
     return install_operator(control_plane)
+
+
+@cache
+def prometheus_operator_crds() -> list[Path]:
+    """The Prometheus Operator's CRDs, generated from its Go API module by controller-gen
+    (``scripts/build-prometheus-operator-crds.sh``, cached; ``EXAM_PROMETHEUS_CRDS`` names the
+    directory when the test command already ran it)."""
+    folder = os.environ.get("EXAM_PROMETHEUS_CRDS")
+    if not folder:
+        built = subprocess.run(
+            ["bash", str(CRDS_SCRIPT)], capture_output=True, text=True, check=True, timeout=1800
+        )
+        folder = built.stdout.strip().splitlines()[-1]
+    return sorted(Path(folder).glob("monitoring.coreos.com_*.yaml"))
+
+
+@pytest.fixture(scope="session")
+def monitoring_crds(operator_install: ControlPlane) -> ControlPlane:
+    """The control plane with the Prometheus Operator's CRDs installed and Established."""
+    paths = prometheus_operator_crds()
+    assert paths, "no Prometheus Operator CRDs were generated"
+    for path in paths:  # as files: their schemas hold keys plain YAML loaders refuse ("=")
+        operator_install.kubectl(
+            "apply", "--server-side", "--field-manager=exam-tests", "-f", str(path)
+        )  # fmt: skip
+    for path in paths:
+        group, plural = path.stem.split("_", 1)
+        operator_install.kubectl(
+            "wait", "--for=condition=Established", f"crd/{plural}.{group}", "--timeout=60s"
+        )  # fmt: skip
+    return operator_install
 
 
 @pytest.fixture(scope="session")

@@ -201,7 +201,14 @@ async def dead_letters(exam_id: ExamId, principal: Proctor, ctx: Ctx) -> list[De
 )
 async def retry_dead(
     exam_id: ExamId,
-    dead_id: Annotated[str, Path(pattern=r"^\d+-\d+$")],
+    dead_id: Annotated[
+        str,
+        Path(
+            pattern=r"^[0-9]{1,20}-[0-9]{1,20}$",
+            description="Redis stream id ``ms-seq``, each part an unsigned 64-bit integer;"
+            " an id beyond 64 bits names no entry (404).",
+        ),
+    ],
     principal: Proctor,
     ctx: Ctx,
 ) -> RetryResult:

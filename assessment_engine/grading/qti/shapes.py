@@ -9,7 +9,8 @@ given with a percentage radius or coordinates of the wrong count is ``QtiInvalid
 
 from __future__ import annotations
 
-from assessment_engine.grading.qti.errors import QtiInvalidItemError
+from assessment_engine.grading.qti.errors import QtiInvalidItemError, QtiRuntimeError
+from assessment_engine.grading.qti.values import Point
 
 SHAPES = frozenset({"rect", "circle", "poly", "ellipse", "default"})
 
@@ -25,7 +26,10 @@ def check(shape: str, coords: tuple[float, ...]) -> None:
         raise QtiInvalidItemError("poly needs at least three x, y pairs")
 
 
-def inside(shape: str, coords: tuple[float, ...], point: tuple[int, int]) -> bool:
+def inside(shape: str, coords: tuple[float, ...], point: object) -> bool:
+    """``point`` must be a :class:`Point` (a container of strings is ``QtiRuntimeError``)."""
+    if not isinstance(point, Point):
+        raise QtiRuntimeError("a shape test needs point values")
     x, y = point
     if shape == "default":
         return True

@@ -34,6 +34,21 @@ def test_provisioned_and_reserved_concurrency_are_conditional_so_zero_is_valid(t
     assert function["Handler"] == "overflow_functions.grading_function.app.lambda_handler"
 
 
+def test_snapstart_applies_to_published_versions_unless_provisioned_concurrency(text) -> None:
+    template = load_template(text)
+    assert template["Conditions"]["UseSnapStart"]["Fn::And"][1] == {
+        "Fn::Equals": [{"Ref": "ProvisionedConcurrency"}, 0]
+    }
+    resources = translate(template)["Resources"]
+    function = resources["GradingFunction"]["Properties"]
+    snap = function["SnapStart"]["Fn::If"]
+    assert snap[0] == "UseSnapStart"
+    assert snap[1] == {"ApplyOn": "PublishedVersions"}
+    version = next(v for k, v in resources.items() if k.startswith("GradingFunctionVersion"))
+    assert version["Type"] == "AWS::Lambda::Version"  # AutoPublishAlias publishes one
+    assert function["Environment"]["Variables"]["GRADING_FUNCTION_SANDBOX_START"] == "background"
+
+
 def test_function_role_may_only_touch_the_idempotency_table(text: str) -> None:
     role = translate(load_template(text))["Resources"]["GradingFunctionRole"]["Properties"]
     statements = [s for p in role["Policies"] for s in p["PolicyDocument"]["Statement"]]

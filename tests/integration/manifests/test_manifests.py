@@ -134,3 +134,20 @@ def test_alert_rules_pass_promtool(tmp_path):
     assert out.returncode == 0, out.stdout + out.stderr
     names = {r["alert"] for g in rules["spec"]["groups"] for r in g["rules"]}
     assert {"GradingBacklogOld", "GradingDeadLetters", "OverflowStuckOn"} <= names
+
+
+def test_availability_alerts_fire_as_promtool_evaluates_them(tmp_path):
+    """``promtool test rules`` over series shaped like an outage: half the API pods unscraped,
+    a 503 storm; each alert fires after its ``for`` and not before (alert_tests.yaml)."""
+    promtool = shutil.which("promtool")
+    if promtool is None:
+        pytest.fail("promtool missing: install the 'prometheus' Debian package")
+    overlay = kustomize(MANIFESTS / "overlays" / "example")
+    rules = next(d for d in overlay if d["kind"] == "PrometheusRule")
+    (tmp_path / "rules.yaml").write_text(yaml.safe_dump({"groups": rules["spec"]["groups"]}))
+    tests = tmp_path / "alert_tests.yaml"
+    shutil.copy(Path(__file__).with_name("alert_tests.yaml"), tests)
+    out = subprocess.run(
+        [promtool, "test", "rules", str(tests)], capture_output=True, text=True, cwd=tmp_path
+    )
+    assert out.returncode == 0, out.stdout + out.stderr

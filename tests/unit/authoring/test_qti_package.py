@@ -189,3 +189,53 @@ def test_a_broken_item_in_a_package_names_the_member():
     data = package({"imsmanifest.xml": ITEM_MANIFEST, "items/gases.xml": "<assessmentItem>"})
     with pytest.raises(QtiSyntaxError, match=r"items/gases\.xml"):
         parse_qti_package(data)
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 24  # the bytes are carried, not decoded
+SDK = Path(__file__).resolve().parents[2] / "fixtures" / "qti" / "qti-sdk"
+
+
+def test_images_the_package_holds_are_inlined_as_data_uris():
+    """Graphic objects, gap images, a stage image and <img src> in the stem become data URIs
+    when the package has the file; a reference it lacks stays as written."""
+    data = package(
+        {
+            "imsmanifest.xml": manifest(
+                ("imsqti_item_xmlv2p1", "items/gaps.xml"),
+                ("imsqti_item_xmlv2p1", "items/luggage.xml"),
+                ("imsqti_item_xmlv2p1", "items/position.xml"),
+            ),
+            "items/gaps.xml": (SDK / "graphic_gap_match.xml").read_bytes(),
+            "items/luggage.xml": (SDK / "choice.xml").read_bytes(),
+            "items/position.xml": (SDK / "position_object.xml").read_bytes(),
+            "items/images/ukairtags.png": PNG,
+            "items/images/GLA.png": PNG,
+            "items/images/sign.png": PNG,
+            "items/images/uk.png": PNG,
+        }
+    )
+    gaps, luggage, position = parse_qti_package(data)
+    uri = "data:image/png;base64,iVBORw0KGgo"
+    (interaction,) = gaps.interactions
+    assert interaction.image is not None
+    assert interaction.image.data.startswith(uri)
+    images = {c.identifier: c.image for c in interaction.choices}
+    assert images["GLA"] is not None
+    assert images["GLA"].startswith(uri)
+    assert images["CBG"] == "images/CBG.png"  # not in the package: left as written
+    assert f'src="{uri}' in luggage.text
+    assert "images/sign.png" not in luggage.text
+    assert str(position.interactions[0].attributes["stageImage"]).startswith(uri)
+
+
+def test_oversized_images_and_non_images_are_not_inlined(monkeypatch):
+    monkeypatch.setattr(qti_package, "MAX_IMAGE_BYTES", 10)
+    data = package(
+        {
+            "imsmanifest.xml": manifest(("imsqti_item_xmlv2p1", "items/luggage.xml")),
+            "items/luggage.xml": (SDK / "choice.xml").read_bytes(),
+            "items/images/sign.png": PNG,
+        }
+    )
+    (luggage,) = parse_qti_package(data)
+    assert 'src="images/sign.png"' in luggage.text

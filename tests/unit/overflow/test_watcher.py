@@ -43,3 +43,22 @@ def test_watcher_applies_expiry_and_missing_record_rules() -> None:
     assert watcher.effective(NOW + timedelta(seconds=2))[0] == "cluster"
     watcher.observe(None)
     assert watcher.effective(NOW)[0] == "cluster"
+
+
+async def test_a_change_between_check_and_wait_is_not_lost() -> None:
+    watcher = DecisionWatcher(redis=None, queue="grading", on_missing="cluster")
+    seen = watcher.version
+    watcher.observe(record(1), source="notice")  # lands after the reader's check
+    assert await watcher.wait_change(seen, within_s=3600)  # returns without waiting
+    assert watcher.changes == {"notice": 1}
+
+
+async def test_wait_change_wakes_on_a_later_change() -> None:
+    import asyncio
+
+    watcher = DecisionWatcher(redis=None, queue="grading", on_missing="cluster")
+    waiter = asyncio.create_task(watcher.wait_change(watcher.version, within_s=3600))
+    await asyncio.sleep(0)
+    assert not waiter.done()
+    watcher.observe(record(2))
+    assert await waiter

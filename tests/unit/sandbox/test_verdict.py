@@ -132,3 +132,37 @@ def test_forged_or_invalid_call_values_are_runtime_errors() -> None:
         result = verdict(raw(0, {"status": "ok", "value": value}), CALL, "rlimit")
         assert result.outcome == "runtime_error"
         assert result.value_json is None
+
+
+def test_deeply_nested_report_is_a_runtime_error_not_an_exception() -> None:
+    # finding 6: os.write(4, b"[" * 100000); os._exit(0) used to raise RecursionError
+    result = verdict(raw(0, report=b"[" * 100_000), STDIO, "rlimit")
+    assert result.outcome == "runtime_error"
+    assert "malformed" in result.reason
+
+
+def test_deeply_nested_call_value_is_a_runtime_error() -> None:
+    forged = {"status": "ok", "value": "[" * 50_000 + "]" * 50_000}
+    result = verdict(raw(0, forged), CALL, "rlimit")
+    assert (result.outcome, result.value_json) == ("runtime_error", None)
+
+
+def test_oversized_report_is_a_runtime_error() -> None:
+    from assessment_engine.sandbox.verdict import REPORT_MAX_BYTES
+
+    forged = b'{"status": "ok", "pad": "' + b"x" * REPORT_MAX_BYTES + b'"}'
+    result = verdict(raw(0, report=forged), STDIO, "rlimit")
+    assert result.outcome == "runtime_error"
+
+
+def test_brackets_inside_strings_do_not_count_as_depth() -> None:
+    from assessment_engine.sandbox.verdict import json_depth_within
+
+    assert json_depth_within('{"a": "[[[[[[[[[[[[[[[[\\"[[[["}', 2)
+    assert not json_depth_within("[[[[1]]]]", 3)
+    assert json_depth_within("[[[[1]]]]", 4)
+
+
+def test_a_time_limit_still_wins_over_a_malformed_report() -> None:
+    result = verdict(raw(0, report=b"{{{", cpu_killed=True), STDIO, "rlimit")
+    assert result.outcome == "time_limit"

@@ -3,10 +3,12 @@ controls and reports the answer in the type's response shape (docs/grading.md):
 
 multichoice → list of option texts; truefalse → boolean; shortanswer, numerical, formula,
 essay, code → string; matching → {stem: choice | null}; ordering → list of items; cloze →
-{"1": …, "2": …} with each blank in its sub-type's shape. QTI items arrive as these types. */
+{"1": …, "2": …} with each blank in its sub-type's shape; qti → {responseIdentifier: value}
+(student/qti.ts). */
 
 import { button, h, nextId } from "../lib/dom";
 import { plainText, renderText } from "../lib/rich";
+import { qtiQuestion } from "./qti";
 import type { QuestionView } from "./types";
 
 export interface Rendered {
@@ -405,6 +407,9 @@ export function renderQuestion(q: QuestionView, label: string, onChange: OnChang
       break;
     case "code":
       rendered = code(q, `${label}: code`, onChange);
+      break;
+    case "qti":
+      rendered = qtiQuestion(q, label, fragment, onChange);
       break;
     default:
       rendered = null;
