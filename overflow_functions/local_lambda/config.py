@@ -139,3 +139,6 @@ class LocalLambdaSettings(BaseSettings):
     async_payload_limit: int = Field(
         default=1024 * 1024, description="Event body limit (Lambda: 1 MB since October 2025)."
     )
+    invoke_async_payload_limit: int = Field(
+        default=256 * 1024, description="Deprecated InvokeAsync body limit (Lambda: 256 KB)."
+    )

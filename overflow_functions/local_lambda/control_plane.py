@@ -266,7 +266,10 @@ class ControlPlane:
                     "ConcurrentExecutions": settings.account_concurrency,
                     "UnreservedConcurrentExecutions": self.registry.unreserved_limit(),
                 },
-                "AccountUsage": {"TotalCodeSize": 0, "FunctionCount": len(self.registry.pools)},
+                "AccountUsage": {
+                    "TotalCodeSize": sum(p.code.size for p in self.registry.pools.values()),
+                    "FunctionCount": len(self.registry.pools),
+                },
             }
         )
 

@@ -60,15 +60,25 @@ def _parse_payload(body: bytes) -> bytes:
     return body
 
 
-async def _read_body(request: web.Request) -> bytes:
-    """The body, or RequestEntityTooLargeException above the server's own read bound."""
+def _too_large(size: int | None, invocation_type: str, limit: int) -> RequestTooLargeError:
+    """Lambda's own wording, e.g. ``6291457 byte payload is too large for the RequestResponse
+    invocation type (limit 6291456 bytes)``."""
+    return RequestTooLargeError(
+        f"{size if size is not None else 'Oversized'} byte payload is too large for the "
+        f"{invocation_type} invocation type (limit {limit} bytes)"
+    )
+
+
+async def _read_body(request: web.Request, invocation_type: str, limit: int) -> bytes:
+    """The body, or RequestEntityTooLargeException above ``limit`` (also when the body exceeds
+    the HTTP server's own read bound and aiohttp stops reading it)."""
     try:
-        return await request.read()
+        body = await request.read()
     except web.HTTPRequestEntityTooLarge as exc:
-        raise RequestTooLargeError(
-            f"{request.content_length or 'Oversized'} byte payload is too large for the "
-            f"{request.headers.get('X-Amz-Invocation-Type', 'RequestResponse')} invocation type"
-        ) from exc
+        raise _too_large(request.content_length, invocation_type, limit) from exc
+    if len(body) > limit:
+        raise _too_large(len(body), invocation_type, limit)
+    return body
 
 
 def _client_context(header: str | None) -> str | None:
@@ -114,15 +124,11 @@ class InvokeApi:
         if invocation_type not in INVOCATION_TYPES:
             raise InvalidParameterValueError(f"Unsupported InvocationType: {invocation_type}")
         target = _resolve(self.registry, request.match_info["name"], request.query.get("Qualifier"))
-        body = await _read_body(request)
-        limit = self.registry.settings.sync_payload_limit
+        settings = self.registry.settings
+        limit = settings.sync_payload_limit
         if invocation_type == "Event":
-            limit = self.registry.settings.async_payload_limit
-        if len(body) > limit:
-            raise RequestTooLargeError(
-                f"{len(body)} byte payload is too large for the {invocation_type} invocation "
-                f"type (limit {limit} bytes)"
-            )
+            limit = settings.async_payload_limit
+        body = await _read_body(request, invocation_type, limit)
         payload = _parse_payload(body)
         if invocation_type == "DryRun":
             return web.Response(status=204, headers=request_id_headers())
@@ -146,7 +152,8 @@ class InvokeApi:
     async def invoke_async(self, request: web.Request) -> web.Response:
         try:
             target = _resolve(self.registry, request.match_info["name"], None)
-            payload = _parse_payload(await _read_body(request))
+            limit = self.registry.settings.invoke_async_payload_limit
+            payload = _parse_payload(await _read_body(request, "Event", limit))
         except LocalLambdaError as exc:
             return error_response(exc)
         self._queue_event(target, payload)

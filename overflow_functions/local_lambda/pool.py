@@ -15,7 +15,6 @@ import dataclasses
 import time
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from overflow_functions.local_lambda.config import FunctionConfig, LocalLambdaSettings
@@ -45,7 +44,7 @@ class ProvisionedConfig:
     requested: int
     status: str = "IN_PROGRESS"
     status_reason: str | None = None
-    last_modified: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
+    last_modified: str = field(default_factory=last_modified)
 
 
 class FunctionPool:
@@ -243,7 +242,7 @@ class FunctionPool:
                 break
             self.idle.append(env)
             self._update_gauges()
-        config.last_modified = datetime.now(UTC).isoformat()
+        config.last_modified = last_modified()
 
     # ----------------------------------------------------------------- misc
     def _spawn_background(self, coro: Coroutine[Any, Any, None]) -> None:
