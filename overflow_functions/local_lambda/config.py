@@ -116,6 +116,11 @@ def load_functions(path: Path) -> list[FunctionConfig]:
     return FunctionsFile.model_validate(raw).functions
 
 
+MAX_REQUEST_BYTES = 8 * 1024 * 1024
+"""The HTTP server's read bound: above every Invoke limit, so an oversized payload still gets
+Lambda's typed 413; it also bounds a ``CreateFunction`` request (a zip of about 6 MB, base64)."""
+
+
 class LocalLambdaSettings(BaseSettings):
     """Settings of the local Lambda service (env prefix ``LOCAL_LAMBDA_``)."""
 

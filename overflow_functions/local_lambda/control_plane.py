@@ -9,10 +9,12 @@ into the service's work directory) or a local directory as ``Code.S3Bucket="hot-
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import io
 import json
+import logging
 import tempfile
 import zipfile
 from pathlib import Path
@@ -21,11 +23,17 @@ from typing import Any
 from aiohttp import web
 from pydantic import ValidationError
 
-from overflow_functions.local_lambda.config import LATEST, FunctionConfig, reserved_keys_error
+from overflow_functions.local_lambda.config import (
+    LATEST,
+    MAX_REQUEST_BYTES,
+    FunctionConfig,
+    reserved_keys_error,
+)
 from overflow_functions.local_lambda.errors import (
     InvalidParameterValueError,
     InvalidRequestContentError,
     LocalLambdaError,
+    RequestTooLargeError,
     ResourceNotFoundError,
 )
 from overflow_functions.local_lambda.pool import FunctionPool, ProvisionedConfig, Registry
@@ -37,6 +45,8 @@ from overflow_functions.local_lambda.wire import (
     request_id_headers,
     split_function_name,
 )
+
+log = logging.getLogger(__name__)
 
 LOCAL_CODE_BUCKETS = ("hot-reload", "__local__")
 Handler = Any
@@ -50,6 +60,19 @@ def _edge(method: Any) -> Any:
             response: web.Response = await method(self, request)
         except LocalLambdaError as exc:
             return error_response(exc)
+        except web.HTTPRequestEntityTooLarge:  # above the HTTP server's read bound
+            operation = "".join(part.title() for part in method.__name__.split("_"))
+            return error_response(
+                RequestTooLargeError(
+                    f"Request must be smaller than {MAX_REQUEST_BYTES} bytes for "
+                    f"the {operation} operation"
+                )
+            )
+        except (asyncio.CancelledError, web.HTTPException):
+            raise
+        except Exception:  # the service itself failed: Lambda's ServiceException, typed JSON
+            log.exception("control-plane request failed inside the local Lambda service")
+            return error_response(LocalLambdaError("The service failed to handle the request."))
         return response
 
     return wrapper

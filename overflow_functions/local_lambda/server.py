@@ -16,7 +16,11 @@ from typing import Any, TypeVar
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from overflow_functions.local_lambda.config import FunctionConfig, LocalLambdaSettings
+from overflow_functions.local_lambda.config import (
+    MAX_REQUEST_BYTES,
+    FunctionConfig,
+    LocalLambdaSettings,
+)
 from overflow_functions.local_lambda.control_plane import ControlPlane
 from overflow_functions.local_lambda.invoke_api import InvokeApi
 from overflow_functions.local_lambda.metrics import ServiceMetrics
@@ -39,7 +43,7 @@ class LocalLambdaService:
             self.registry.add(function)
         self.invoke_api = InvokeApi(self.registry)
         self.control_plane = ControlPlane(self.registry, workdir)
-        self.app = web.Application(client_max_size=8 * 1024 * 1024)
+        self.app = web.Application(client_max_size=MAX_REQUEST_BYTES)
         self.app.add_routes(self.invoke_api.routes())
         self.app.add_routes(self.control_plane.routes())
         self.app.router.add_get("/metrics", self._metrics)

@@ -415,6 +415,32 @@ def test_deprecated_invoke_async_keeps_its_256_kb_limit(cli_service) -> None:
     assert f"(limit {INVOKE_ASYNC_LIMIT} bytes)" in message
 
 
+def test_an_oversized_create_function_gets_a_typed_413(cli_service) -> None:
+    zipped = cli_service.root / "big.zip"
+    with zipfile.ZipFile(zipped, "w") as archive:  # the CLI checks it is a zip
+        archive.writestr("probe.py", PROBE)
+        archive.writestr("blob.bin", os.urandom(7 * 1024 * 1024))  # base64 in the body: ~9.3 MB
+    call = cli_service.aws(
+        "create-function",
+        "--function-name",
+        "too-big",
+        "--runtime",
+        "python3.12",
+        "--role",
+        "arn:aws:iam::123456789012:role/x",
+        "--handler",
+        "probe.handler",
+        "--zip-file",
+        f"fileb://{zipped}",
+        debug=True,
+    )
+    code, status, _, message = call.error()
+    assert (code, status) == ("RequestEntityTooLargeException", 413)
+    assert message == "Request must be smaller than 8388608 bytes for the CreateFunction operation"
+    names = [f["FunctionName"] for f in cli_service.aws("list-functions").json()["Functions"]]
+    assert "too-big" not in names
+
+
 # ------------------------------------------------------------------ documented errors
 
 ERROR_CASES = {
