@@ -136,3 +136,50 @@ def test_percentiles_and_slo_are_consistent():
     assert p50 <= p95
     assert result.slo_attainment(p95) >= 0.95 - 1e-9
     assert not math.isnan(result.slo_attainment(60))
+
+
+class _FixedOverflow:
+    """Always overflowing with ``provisioned`` of 4 environments provisioned (no policy)."""
+
+    name = "fixed"
+    interval_s = 1.0
+
+    def __init__(self, provisioned: int) -> None:
+        from exam_stack.simulation.model import Control
+
+        self.control = Control("overflow", 1, 4, 10, provisioned)
+
+    def initial(self):
+        return self.control
+
+    def step(self, obs, scenario):
+        return self.control
+
+
+@pytest.mark.parametrize("provisioned", [0, 4])
+def test_lambda_cost_bills_on_demand_init_and_provisioned_rates(provisioned):
+    """On demand, every cold start's init is billed GB-seconds (AWS since Aug 2025); with all
+    environments provisioned there are no per-invoke inits and every invoke GB-second pays the
+    provisioned duration rate, plus the configured concurrency for the whole run."""
+    from assessment_engine.overflow.cost import LIST_PRICES
+
+    cal = Calibration(lambda_cold_start_s=2.0, lambda_memory_mb=1024)
+    result = simulate(local_surge(2000, 60.0), cal, _FixedOverflow(provisioned), seed=1)
+    assert result.graded_lambda > 0
+    if provisioned:
+        assert result.lambda_cold_starts == 0
+        assert result.lambda_gb_seconds == pytest.approx(0.0, abs=1e-9)
+        assert result.provisioned_duration_gb_seconds > 0
+        assert result.provisioned_gb_seconds > 0
+    else:
+        assert result.lambda_cold_starts == pytest.approx(4)
+        init_gb_s = result.lambda_cold_starts * cal.lambda_cold_start_s * 1.0
+        assert result.lambda_gb_seconds > init_gb_s  # init billed on top of the invoke time
+        assert result.provisioned_duration_gb_seconds == 0
+    expected = (
+        result.lambda_gb_seconds * LIST_PRICES.gb_second
+        + result.provisioned_duration_gb_seconds * LIST_PRICES.provisioned_duration_gb_second
+        + result.provisioned_gb_seconds * LIST_PRICES.provisioned_gb_second
+        + result.lambda_requests * LIST_PRICES.request
+    )
+    assert result.lambda_cost_usd == pytest.approx(expected)
