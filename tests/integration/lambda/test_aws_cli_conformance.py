@@ -59,6 +59,7 @@ DOCUMENTED_INVOKE_ERRORS = {
     "TooManyRequestsException": 429,
     "UnsupportedMediaTypeException": 415,
 }
+INVOKE_STATUSES = {200, 202, 204, *DOCUMENTED_INVOKE_ERRORS.values()}
 THROTTLE_REASONS = {
     "ConcurrentInvocationLimitExceeded",
     "FunctionInvocationRateLimitExceeded",
@@ -112,7 +113,8 @@ class CliService:
     root: Path
     log: Path
 
-    def aws(self, *args: str, debug: bool = False, timeout: float = 90) -> Call:
+    def command(self, *args: str, debug: bool = False) -> tuple[list[str], dict[str, str]]:
+        """argv and environment of ``aws [--debug] --endpoint-url … lambda <args>``."""
         aws = Path(sys.executable).parent / "aws"
         env = {
             "PATH": f"{aws.parent}:/usr/bin:/bin",
@@ -125,9 +127,13 @@ class CliService:
             "AWS_RETRY_MODE": "standard",
             "AWS_MAX_ATTEMPTS": "1",  # a retried 429 or 413 would hide the first answer
         }
-        command = [str(aws), *(["--debug"] if debug else []), "--endpoint-url", self.endpoint_url]
+        debug_flag = ["--debug"] if debug else []
+        return [str(aws), *debug_flag, "--endpoint-url", self.endpoint_url, "lambda", *args], env
+
+    def aws(self, *args: str, debug: bool = False, timeout: float = 90) -> Call:
+        argv, env = self.command(*args, debug=debug)
         result = subprocess.run(
-            [*command, "lambda", *args],
+            argv,
             capture_output=True,
             text=True,
             timeout=timeout,
@@ -137,6 +143,8 @@ class CliService:
         )
         call = Call(args, result.returncode, result.stdout, result.stderr)
         assert all(status < 500 for status in call.statuses), call.stderr[-3000:]
+        if args[0] in ("invoke", "invoke-async"):  # only statuses the Invoke API documents
+            assert set(call.statuses) <= INVOKE_STATUSES, call.stderr[-3000:]
         return call
 
     def payload_file(self, name: str, size: int) -> str:
@@ -291,30 +299,15 @@ def test_a_busy_unreserved_pool_throttles_with_the_account_reason(cli_service) -
         settings = cli_service.aws("get-account-settings").json()
         assert settings["AccountLimit"]["UnreservedConcurrentExecutions"] == 1
         _wait_until(lambda: cli_service.in_use("probe") == 0, "an idle probe pool")
-        aws = Path(sys.executable).parent / "aws"
-        sleeper = subprocess.Popen(
-            [
-                str(aws),
-                "--endpoint-url",
-                cli_service.endpoint_url,
-                "lambda",
-                "invoke",
-                "--function-name",
-                "probe",
-                "--payload",
-                '{"op": "sleep", "seconds": 4}',
-                str(cli_service.root / "sleeper.json"),
-            ],
-            env={
-                "PATH": str(aws.parent),
-                "AWS_ACCESS_KEY_ID": "testing",
-                "AWS_SECRET_ACCESS_KEY": "testing",
-                "AWS_DEFAULT_REGION": "us-east-1",
-                "AWS_MAX_ATTEMPTS": "1",
-            },
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+        argv, env = cli_service.command(
+            "invoke",
+            "--function-name",
+            "probe",
+            "--payload",
+            '{"op": "sleep", "seconds": 4}',
+            str(cli_service.root / "sleeper.json"),
         )
+        sleeper = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         try:
             _wait_until(lambda: cli_service.in_use("probe") == 1, "the sleeping invoke")
             call = cli_service.aws(
