@@ -12,7 +12,6 @@ service with awslambdaric environments, the API, workers and dispatcher as proce
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -22,12 +21,14 @@ from typing import Any
 import pytest
 
 from exam_stack.surge.chaos import COMPONENTS
+from tests.e2e.leftovers import processes_marked, run_env
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(600)]
 
 STUDENTS = 150
 DURATION = 30.0
 ROOT = Path(__file__).resolve().parents[2]
+RUN = run_env()  # this module's environment and the token that finds its processes
 REPORTS = ROOT / "reports"
 
 
@@ -38,7 +39,7 @@ def _report_dirs() -> set[Path]:
 @pytest.fixture(scope="module")
 def chaos_run() -> Iterator[tuple[int, Path, str]]:
     before = _report_dirs()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("EXAM_SURGE")}
+    env, _ = RUN
     proc = subprocess.run(
         [
             "bash",
@@ -115,13 +116,4 @@ def test_report_shows_the_chaos_timeline_and_recovery_table(chaos_run: tuple[int
 
 def test_nothing_is_left_running(chaos_run: tuple[int, Path, str]):
     """The restarted processes (and redis/prometheus started again) are stopped too."""
-    marker = b"EXAM_SURGE_RUN="
-    leftovers = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if marker in (entry / "environ").read_bytes():
-                    leftovers.append(entry.name)
-            except OSError:
-                continue
-    assert leftovers == []
+    assert processes_marked(RUN[1]) == []

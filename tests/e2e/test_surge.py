@@ -10,7 +10,6 @@ directory is removed afterwards.
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -26,6 +25,7 @@ from exam_stack.simulation.controller import OperatorController, policy_from_ove
 from exam_stack.simulation.model import Calibration, simulate
 from exam_stack.simulation.scenario import local_surge
 from exam_stack.surge.stack import StackConfig, policy_document
+from tests.e2e.leftovers import processes_marked, run_env
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(900)]
 
@@ -34,6 +34,7 @@ DURATION = 20.0
 
 
 ROOT = Path(__file__).resolve().parents[2]
+RUN = run_env()  # this module's environment and the token that finds its processes
 REPORTS = ROOT / "reports"
 
 
@@ -98,7 +99,7 @@ def _watch_console(url: str, user: str, password: str) -> dict[str, object]:
 @pytest.fixture(scope="module")
 def surge_run() -> Iterator[tuple[Path, dict[str, dict[str, object]]]]:
     before = _report_dirs()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("EXAM_SURGE")}
+    env, _ = RUN
     proc = subprocess.Popen(
         ["bash", "scripts/run-main.sh", "--students", str(STUDENTS), "--duration", str(DURATION)],
         cwd=ROOT,
@@ -186,16 +187,7 @@ def test_report_has_plots_and_the_audit(surge_report: Path):
 
 
 def test_nothing_is_left_running(surge_report: Path):
-    marker = b"EXAM_SURGE_RUN="
-    leftovers = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if marker in (entry / "environ").read_bytes():
-                    leftovers.append(entry.name)
-            except OSError:
-                continue
-    assert leftovers == []
+    assert processes_marked(RUN[1]) == []
 
 
 def test_simulator_calibrated_from_the_run_predicts_its_spill_share(surge_report: Path):
